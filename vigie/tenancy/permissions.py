@@ -1,0 +1,57 @@
+"""Build a user's grant table from their role assignments and object permissions.
+
+Reads go through the M2M through tables: the Member manager is itself restricted by
+these grants, so going through it here would recurse.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Q
+
+from vigie.core.grants import Grant, GrantTable, freeze_constraints
+from vigie.tenancy.roles import ROLE_GRANTS
+
+
+def _members_by(through: Any, owner_field: str, owner_ids: list[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    rows = through.objects.filter(**{f"{owner_field}__in": owner_ids})
+    for owner_id, member_id in rows.values_list(owner_field, "member_id"):
+        found[owner_id].add(member_id)
+    return found
+
+
+def build_grant_table(user: Any) -> GrantTable:
+    from vigie.tenancy.models import ObjectPermission, RoleAssignment
+
+    table = GrantTable(superuser=bool(user.is_superuser))
+    assignments = list(RoleAssignment.objects.filter(user=user).values("pk", "role", "all_members"))
+    scopes = _members_by(
+        RoleAssignment.members.through, "roleassignment_id", [a["pk"] for a in assignments]
+    )
+    for assignment in assignments:
+        scope = None if assignment["all_members"] else frozenset(scopes[assignment["pk"]])
+        grant = Grant(members=scope)
+        for model_label, actions in ROLE_GRANTS.get(assignment["role"], {}).items():
+            for action in actions:
+                table.add(model_label, action, grant)
+
+    group_ids = list(user.groups.values_list("pk", flat=True))
+    permissions = list(
+        ObjectPermission.objects.filter(enabled=True)
+        .filter(Q(users=user) | Q(groups__in=group_ids))
+        .distinct()
+        .prefetch_related("object_types")
+    )
+    perm_scopes = _members_by(
+        ObjectPermission.members.through, "objectpermission_id", [p.pk for p in permissions]
+    )
+    for perm in permissions:
+        scope = None if perm.all_members else frozenset(perm_scopes[perm.pk])
+        grant = Grant(members=scope, constraints=freeze_constraints(perm.constraints))
+        for ct in perm.object_types.all():
+            for action in perm.actions:
+                table.add(f"{ct.app_label}.{ct.model}", action, grant)
+    return table

@@ -1,0 +1,72 @@
+"""The roles of the brief ("Who uses it") and what each may do, scoped to its members.
+
+Image actions (live, playback, export) given here are still subject to the
+habilitation checks of the compliance layer; a role never grants them alone to
+someone the law does not allow to view.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+VIEW = ("view",)
+MANAGE = ("view", "add", "change", "delete")
+CONFIGURE = ("view", "change")
+
+INVENTORY = (
+    "inventory.site",
+    "inventory.camera",
+    "inventory.authorisation",
+    "inventory.transportlink",
+    "inventory.recordernode",
+    "inventory.storagepool",
+)
+
+
+class Role(models.TextChoices):
+    SYNDICATE_ADMIN = "syndicate_admin", _("Syndicate administrator")
+    CSU_OPERATOR = "csu_operator", _("CSU operator")
+    TOWN_VIEWER = "town_viewer", _("Town viewer")
+    JUDICIAL_OFFICER = "judicial_officer", _("Judicial police officer")
+    TECHNICIAN = "technician", _("Technician")
+    AUDITOR = "auditor", _("Auditor / DPO")
+    VIGIK_PILOT = "vigik_pilot", _("Vigik pilot")
+    LANDLORD = "landlord", _("Landlord")
+
+
+def _all(models_: tuple[str, ...], actions: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return {m: actions for m in models_}
+
+
+ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
+    Role.SYNDICATE_ADMIN: {
+        "tenancy.member": MANAGE,
+        "tenancy.user": MANAGE,
+        **_all(INVENTORY, MANAGE),
+    },
+    Role.CSU_OPERATOR: {
+        "tenancy.member": VIEW,
+        "inventory.site": VIEW,
+        "inventory.camera": ("view", "view_live", "view_playback", "export"),
+        "inventory.authorisation": VIEW,
+    },
+    Role.TOWN_VIEWER: {
+        "tenancy.member": VIEW,
+        "inventory.site": VIEW,
+        "inventory.camera": ("view", "view_live", "view_playback"),
+        "inventory.authorisation": VIEW,
+    },
+    Role.JUDICIAL_OFFICER: {"tenancy.member": VIEW},
+    Role.TECHNICIAN: {
+        "tenancy.member": VIEW,
+        **_all(INVENTORY, CONFIGURE),
+    },
+    Role.AUDITOR: {
+        "tenancy.member": VIEW,
+        "tenancy.user": VIEW,
+        **_all(INVENTORY, VIEW),
+    },
+    Role.VIGIK_PILOT: {"tenancy.member": VIEW},
+    Role.LANDLORD: {"tenancy.member": VIEW},
+}
