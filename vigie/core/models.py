@@ -48,6 +48,32 @@ class RestrictedQuerySet(models.QuerySet):
         restricted = self.filter(combined)
         return restricted.distinct() if "__" in member_path else restricted
 
+    # Bulk writes skip save(): no validation, no isolation re-read, no journal. Only
+    # system jobs, which journal what they do themselves, may use them.
+    def update(self, **kwargs: Any) -> int:
+        _require_system("update")
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        _require_system("delete")
+        return super().delete()
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Any]:
+        _require_system("bulk_create")
+        return super().bulk_create(*args, **kwargs)
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        _require_system("bulk_update")
+        return super().bulk_update(*args, **kwargs)
+
+
+def _require_system(operation: str) -> None:
+    actor = actors.current()
+    if actor is None or not actor.system:
+        raise IsolationError(
+            f"{operation} on a queryset is reserved to system jobs: save objects one by one"
+        )
+
 
 class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]
     """Default manager: only what the current actor may view."""
@@ -88,10 +114,6 @@ class RestrictedModel(models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def within_reach(cls, who: Any, action: str, pk: Any) -> bool:
-        return cls.objects.restrict(who, action).filter(pk=pk).exists()
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         actor = require_actor()
         adding = self._state.adding or self.pk is None
@@ -128,6 +150,10 @@ class RestrictedModel(models.Model):
             snapshot = _snapshot(self)
             self._journal("delete", {"deleted": snapshot})
             return super().delete(*args, **kwargs)
+
+    @classmethod
+    def within_reach(cls, who: Any, action: str, pk: Any) -> bool:
+        return cls.objects.restrict(who, action).filter(pk=pk).exists()
 
     def owner_member_id(self) -> int | None:
         """The owning member's id, for the journal; models with a longer path override."""

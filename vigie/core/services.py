@@ -26,9 +26,12 @@ def save(obj: RestrictedModel, m2m: Mapping[str, Iterable[models.Model]] | None 
             related = list(values)
             _check_same_member(obj, name, related)
             manager = getattr(obj, name)
-            before = sorted(str(pk) for pk in manager.through.objects.filter(
-                **{manager.source_field_name: obj.pk}
-            ).values_list(manager.target_field_name, flat=True))
+            before = sorted(
+                str(pk)
+                for pk in manager.through.objects.filter(
+                    **{manager.source_field_name: obj.pk}
+                ).values_list(manager.target_field_name, flat=True)
+            )
             manager.set(related)
             after = sorted(str(r.pk) for r in related)
             if before != after:

@@ -52,7 +52,7 @@ def make_user(
     members: list[Any] | tuple[Any, ...] = (),
     *,
     all_members: bool = False,
-    password: str = "correct-horse-battery",
+    password: str = "correct-horse-battery",  # noqa: S107
     **kw: Any,
 ) -> Any:
     from vigie.tenancy.models import RoleAssignment, User
@@ -80,10 +80,16 @@ def make_camera(member: Any, **kw: Any) -> Any:
         return Camera.objects.create(
             member=member,
             name=kw.pop("name", f"CAM-{n:04d}"),
-            mac_address=kw.pop("mac_address", f"00:0C:29:{n >> 16 & 255:02X}:{n >> 8 & 255:02X}:{n & 255:02X}"),
+            mac_address=kw.pop(
+                "mac_address", f"00:0C:29:{n >> 16 & 255:02X}:{n >> 8 & 255:02X}:{n & 255:02X}"
+            ),
             ip_address=kw.pop("ip_address", f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"),
             **kw,
         )
+
+
+def _mac(n: int) -> str:
+    return f"00:0C:29:{n >> 16 & 255:02X}:{n >> 8 & 255:02X}:{n & 255:02X}"
 
 
 def make_authorisation(member: Any, cameras: list[Any] | tuple[Any, ...] = (), **kw: Any) -> Any:

@@ -37,12 +37,16 @@ class CameraStatus(models.TextChoices):
 class Purpose(models.TextChoices):
     """Purposes a camera may serve (CSI L251-2); check the current text of the article."""
 
-    PUBLIC_BUILDINGS = "public_buildings", _("Protection of public buildings and their surroundings")
+    PUBLIC_BUILDINGS = (
+        "public_buildings",
+        _("Protection of public buildings and their surroundings"),
+    )
     NATIONAL_DEFENCE = "national_defence", _("Safeguard of national defence installations")
     TRAFFIC_REGULATION = "traffic_regulation", _("Regulation of transport flows")
     TRAFFIC_OFFENCES = "traffic_offences", _("Recording of traffic offences")
-    CRIME_PREVENTION = "crime_prevention", _(
-        "Prevention of attacks on people and property in exposed places"
+    CRIME_PREVENTION = (
+        "crime_prevention",
+        _("Prevention of attacks on people and property in exposed places"),
     )
     DRUG_TRAFFICKING = "drug_trafficking", _("Prevention of drug trafficking and customs fraud")
     TERRORISM = "terrorism", _("Prevention of acts of terrorism")

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vigie.inventory.choices import CameraStatus, CameraType, Purpose, Transport
-from vigie.inventory.models import Authorisation, Camera, RecorderNode, Site, StoragePool
-from vigie.inventory.models import TransportLink
+from vigie.inventory.models import (
+    Authorisation,
+    Camera,
+    RecorderNode,
+    Site,
+    StoragePool,
+    TransportLink,
+)
 from vigie.tenancy.models import Member
 
 
-def _members(request) -> QuerySet[Member]:  # type: ignore[no-untyped-def]
+def _members(request: Any) -> QuerySet[Member]:
     return Member.objects.restrict(getattr(request, "user", None), "view")
 
 

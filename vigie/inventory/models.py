@@ -261,7 +261,9 @@ class Camera(RestrictedModel):
         errors: dict[str, Any] = {}
         unknown = [p for p in self.purposes or [] if p not in Purpose.values]
         if not isinstance(self.purposes, list) or unknown:
-            errors["purposes"] = _("Unknown purpose(s): %(p)s.") % {"p": ", ".join(map(str, unknown))}
+            errors["purposes"] = _("Unknown purpose(s): %(p)s.") % {
+                "p": ", ".join(map(str, unknown))
+            }
         for name in ("site", "transport_link"):
             if not _belongs(self, getattr(self, name)):
                 errors[name] = _("It belongs to another member.")
@@ -333,8 +335,10 @@ class Authorisation(RestrictedModel):
             limit = _add_years(self.issued_on, legal.AUTHORISATION_VALIDITY_YEARS)
             if self.expires_on > limit:
                 raise ValidationError(
-                    {"expires_on": _("An authorisation lasts 5 years at most (until %(d)s).")
-                     % {"d": limit.isoformat()}}
+                    {
+                        "expires_on": _("An authorisation lasts 5 years at most (until %(d)s).")
+                        % {"d": limit.isoformat()}
+                    }
                 )
 
     def is_valid(self, on: date | None = None) -> bool:

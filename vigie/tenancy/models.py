@@ -7,10 +7,12 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.models import UserManager as BaseUserManager
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.exceptions import FieldError, ValidationError
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from vigie.core.grants import ACTIONS, freeze_constraints
 from vigie.core.models import RestrictedModel, RestrictedQuerySet
 from vigie.tenancy.roles import Role
 
@@ -108,7 +110,7 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
         ordering = ["username"]
@@ -175,4 +177,29 @@ class ObjectPermission(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        actions = self.actions if isinstance(self.actions, list) else None
+        if not actions or any(a not in ACTIONS for a in actions):
+            raise ValidationError(
+                {
+                    "actions": _("Give a list of actions among: %(a)s.")
+                    % {"a": ", ".join(sorted(ACTIONS))}
+                }
+            )
+        raw = self.constraints
+        items = raw if isinstance(raw, list) else [raw] if raw else []
+        if not all(isinstance(i, dict) and i for i in items):
+            raise ValidationError(
+                {"constraints": _("Constraints are a dict of lookups, or a list of such dicts.")}
+            )
 
+    def validate_constraints_for(self, model: type[models.Model]) -> None:
+        """Check the constraints are lookups the model understands (a typo grants nothing)."""
+        for constraint in freeze_constraints(self.constraints):
+            try:
+                model._default_manager.none().filter(
+                    **{k: v for k, v in constraint if v != "$user"}
+                )
+            except (FieldError, ValueError, TypeError) as exc:
+                raise ValidationError({"constraints": str(exc)}) from exc

@@ -36,7 +36,7 @@ class Role(models.TextChoices):
 
 
 def _all(models_: tuple[str, ...], actions: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    return {m: actions for m in models_}
+    return dict.fromkeys(models_, actions)
 
 
 ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {

@@ -150,3 +150,18 @@ def test_every_change_is_journaled_with_its_actor():
     assert entries[1].actor_name == admin.username
     assert entries[1].details["changes"]["name"] == ["Gare", "Gare RER"]
     assert verify_chain() is None
+
+
+def test_bulk_writes_are_reserved_to_system_jobs():
+    a = make_member()
+    cam = make_camera(a)
+    admin = make_user(role="syndicate_admin", members=[a])
+    with actors.acting_as(admin):
+        with pytest.raises(IsolationError):
+            Camera.objects.filter(pk=cam.pk).update(name="bulk")
+        with pytest.raises(IsolationError):
+            Camera.objects.filter(pk=cam.pk).delete()
+        with pytest.raises(IsolationError):
+            Site.objects.bulk_create([Site(member=a, name="x")])
+    cam.refresh_from_db()
+    assert cam.name != "bulk"
