@@ -10,3 +10,9 @@ def _fixtures_actor() -> Iterator[None]:
     """Fixtures write as a named test party; isolation tests act as users explicitly."""
     with actors.acting_as(actors.system("tests")):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: pytest.FixtureRequest) -> None:
+    """Real hashing costs ~0.3 s per user on this machine; tests create hundreds."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

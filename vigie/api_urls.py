@@ -1,1 +1,25 @@
-urlpatterns: list = []
+"""The REST API, version 1 (included under /api/v1/ with the namespace "v1")."""
+
+from django.urls import path, re_path
+from rest_framework.routers import DefaultRouter
+
+from vigie.core.api import not_found
+from vigie.inventory.api import views as inventory
+from vigie.tenancy.api import views as tenancy
+
+router = DefaultRouter()
+router.register("members", tenancy.MemberViewSet, basename="member")
+router.register("users", tenancy.UserViewSet, basename="user")
+router.register("sites", inventory.SiteViewSet, basename="site")
+router.register("cameras", inventory.CameraViewSet, basename="camera")
+router.register("authorisations", inventory.AuthorisationViewSet, basename="authorisation")
+router.register("transport-links", inventory.TransportLinkViewSet, basename="transportlink")
+router.register("recorder-nodes", inventory.RecorderNodeViewSet, basename="recordernode")
+router.register("storage-pools", inventory.StoragePoolViewSet, basename="storagepool")
+
+urlpatterns = [
+    path("me/", tenancy.MeView.as_view(), name="me"),
+    path("auth/token/", tenancy.ObtainTokenView.as_view(), name="auth-token"),
+    *router.urls,
+    re_path(r"^.*$", not_found, name="not-found"),
+]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from vigie.core import actors
 
@@ -34,3 +37,19 @@ class ActorMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
         return response
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """French unless the person chose another language (the language cookie).
+
+    The browser's Accept-Language is ignored on purpose: a centre's image-wall PC or
+    an officer's laptop set up in English must still show the French UI the
+    operators are trained on.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if code not in dict(settings.LANGUAGES):
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from vigie.core.filters import RestrictedFilterSet
 from vigie.inventory.choices import CameraStatus, CameraType, Purpose, Transport
 from vigie.inventory.models import (
     Authorisation,
@@ -24,7 +25,7 @@ def _members(request: Any) -> QuerySet[Member]:
     return Member.objects.restrict(getattr(request, "user", None), "view")
 
 
-class _Searchable(django_filters.FilterSet):
+class _Searchable(RestrictedFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     member = django_filters.ModelMultipleChoiceFilter(
         queryset=_members, field_name="member__slug", to_field_name="slug", label=_("Member")

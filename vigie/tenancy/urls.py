@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from vigie.tenancy import views
+
+urlpatterns = [
+    path("members/", views.MemberListView.as_view(), name="member_list"),
+    path("members/add/", views.MemberEditView.as_view(), name="member_add"),
+    path("members/<int:pk>/", views.MemberDetailView.as_view(), name="member_detail"),
+    path("members/<int:pk>/edit/", views.MemberEditView.as_view(), name="member_edit"),
+]

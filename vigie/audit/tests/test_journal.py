@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from vigie.audit.models import AppendOnlyError, JournalEntry
@@ -14,7 +16,7 @@ def test_entries_chain_and_verify():
         journal("test.action", objects=[m], member_id=m.pk, details={"i": i})
     assert verify_chain() is None
     entries = list(JournalEntry.objects.all())
-    assert all(e.prev_hash == p.hash for p, e in zip(entries, entries[1:], strict=False))
+    assert all(e.prev_hash == p.hash for p, e in itertools.pairwise(entries))
 
 
 def test_entries_cannot_be_changed_or_deleted():

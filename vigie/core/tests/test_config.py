@@ -34,3 +34,11 @@ def test_values_are_checked(key, value, message):
 
 def test_other_variables_are_ignored():
     assert load({"PATH": "/bin", "DJANGO_X": "1"})["DEBUG"] is False
+
+
+def test_ui_is_french_whatever_the_browser_asks(client, db):
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    assert page.status_code == 200
+    assert 'lang="fr"' in page.content.decode()
+    client.cookies["django_language"] = "en"
+    assert 'lang="en"' in client.get("/login/").content.decode()

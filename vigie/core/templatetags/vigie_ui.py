@@ -1,0 +1,59 @@
+"""Template tags of the web UI: the main menu, shown according to what the user may view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from vigie.core.views import may
+
+register = template.Library()
+
+# (URL name, label, model label or None, URL names that make the entry current)
+MENU: list[tuple[str, Any, str | None, tuple[str, ...]]] = [
+    ("home", _("Dashboard"), None, ("home",)),
+    ("member_list", _("Members"), "tenancy.Member", ("member_",)),
+    ("site_list", _("Sites"), "inventory.Site", ("site_",)),
+    (
+        "camera_list",
+        _("Cameras"),
+        "inventory.Camera",
+        ("camera_list", "camera_detail", "camera_add", "camera_edit", "camera_delete"),
+    ),
+    ("camera_map", _("Map"), "inventory.Camera", ("camera_map",)),
+    ("authorisation_list", _("Authorisations"), "inventory.Authorisation", ("authorisation_",)),
+    ("transportlink_list", _("Transport links"), "inventory.TransportLink", ("transportlink_",)),
+    ("recordernode_list", _("Recorders"), "inventory.RecorderNode", ("recordernode_",)),
+    ("storagepool_list", _("Storage"), "inventory.StoragePool", ("storagepool_",)),
+]
+
+
+@register.inclusion_tag("core/_menu.html", takes_context=True)
+def main_menu(context: dict[str, Any]) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    current = getattr(getattr(request, "resolver_match", None), "url_name", "") or ""
+    items = []
+    for url_name, label, model_label, prefixes in MENU:
+        if model_label is not None and not may(user, apps.get_model(model_label), "view"):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append(
+            {"url": url, "label": label, "current": any(current.startswith(p) for p in prefixes)}
+        )
+    if may(user, apps.get_model("inventory.Camera"), "add"):
+        items.append(
+            {
+                "url": reverse("camera_import"),
+                "label": _("Import"),
+                "current": current.startswith("camera_import"),
+            }
+        )
+    return {"items": items}

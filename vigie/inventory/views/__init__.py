@@ -1,0 +1,1 @@
+"""Web pages of the inventory, one module per kind of object (see urls.py)."""
