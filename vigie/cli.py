@@ -100,7 +100,13 @@ def _run(name: str, command_name: str | None, args: list[str]) -> int:
     from django.core.management import execute_from_command_line, get_commands, load_command_class
 
     if command_name is None:
-        execute_from_command_line(["vigie manage", *args])
+        # Any other command (shell, data fixes…) still acts as the named CLI party, so
+        # its reads are not empty and its writes are journaled with an actor.
+        from vigie.core import actors
+        from vigie.core.management.base import cli_party_name
+
+        with actors.acting_as(actors.system(cli_party_name())):
+            execute_from_command_line(["vigie manage", *args])
         return 0
     command = load_command_class(get_commands()[command_name], command_name)
     command.run_from_argv(["vigie", name, *args])
