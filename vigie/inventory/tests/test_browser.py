@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -65,7 +66,11 @@ def browser() -> Iterator[WebDriver]:
 
 
 def wait(driver: WebDriver, condition: Any, timeout: float = 10) -> Any:
-    return WebDriverWait(driver, timeout).until(condition)
+    # HTMX swaps the results while the condition reads them: a stale element only
+    # means "not yet", so look again.
+    return WebDriverWait(
+        driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(condition)
 
 
 def shot(driver: WebDriver, name: str) -> None:
