@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "vigie.audit",
     "vigie.tenancy",
     "vigie.inventory",
+    "vigie.recording",
 ]
 
 MIDDLEWARE = [

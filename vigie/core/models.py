@@ -108,6 +108,9 @@ class RestrictedModel(models.Model):
     """A row some member owns; ``member_path`` leads from the row to that member's id."""
 
     member_path: ClassVar[str] = "member"
+    # Operational rows written by services at a high rate (segment index, ingest
+    # states) set this False: the services journal what matters about them instead.
+    journal_changes: ClassVar[bool] = True
 
     objects = RestrictedManager()
 
@@ -163,6 +166,8 @@ class RestrictedModel(models.Model):
         return value if isinstance(value, int) else None
 
     def _journal(self, action: str, details: dict[str, Any]) -> None:
+        if not self.journal_changes:
+            return
         from vigie.audit.services import journal
 
         journal(

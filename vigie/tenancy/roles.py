@@ -23,6 +23,8 @@ INVENTORY = (
     "inventory.storagepool",
 )
 
+RECORDING_STATE = ("recording.segment", "recording.gap", "recording.camerarecordingstate")
+
 
 class Role(models.TextChoices):
     SYNDICATE_ADMIN = "syndicate_admin", _("Syndicate administrator")
@@ -44,28 +46,39 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "tenancy.member": MANAGE,
         "tenancy.user": MANAGE,
         **_all(INVENTORY, MANAGE),
+        **_all(RECORDING_STATE, VIEW),
+        "recording.legalhold": VIEW,
+        "recording.destructionrecord": VIEW,
     },
     Role.CSU_OPERATOR: {
         "tenancy.member": VIEW,
         "inventory.site": VIEW,
         "inventory.camera": ("view", "view_live", "view_playback", "export"),
         "inventory.authorisation": VIEW,
+        **_all(RECORDING_STATE, VIEW),
+        "recording.legalhold": ("view", "add", "change"),
     },
     Role.TOWN_VIEWER: {
         "tenancy.member": VIEW,
         "inventory.site": VIEW,
         "inventory.camera": ("view", "view_live", "view_playback"),
         "inventory.authorisation": VIEW,
+        **_all(RECORDING_STATE, VIEW),
+        "recording.legalhold": VIEW,
     },
     Role.JUDICIAL_OFFICER: {"tenancy.member": VIEW},
     Role.TECHNICIAN: {
         "tenancy.member": VIEW,
         **_all(INVENTORY, CONFIGURE),
+        **_all(RECORDING_STATE, VIEW),
     },
     Role.AUDITOR: {
         "tenancy.member": VIEW,
         "tenancy.user": VIEW,
         **_all(INVENTORY, VIEW),
+        **_all(RECORDING_STATE, VIEW),
+        "recording.legalhold": VIEW,
+        "recording.destructionrecord": VIEW,
     },
     Role.VIGIK_PILOT: {"tenancy.member": VIEW},
     Role.LANDLORD: {"tenancy.member": VIEW},

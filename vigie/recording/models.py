@@ -1,0 +1,240 @@
+"""What the recorder writes and what keeps footage: segments, gaps, ingest states,
+legal holds and the destruction register."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from vigie.core.models import RestrictedModel
+from vigie.inventory.models import Camera, RecorderNode, StoragePool
+from vigie.tenancy.models import Member
+
+
+class _CameraOwned(RestrictedModel):
+    """A row that belongs to the member owning its camera."""
+
+    member_path: ClassVar[str] = "camera__member"
+
+    class Meta:
+        abstract = True
+
+    def owner_member_id(self) -> int | None:
+        camera_id = getattr(self, "camera_id", None)
+        if camera_id is None:
+            return None
+        return (
+            Camera.objects.unrestricted()
+            .filter(pk=camera_id)
+            .values_list("member_id", flat=True)
+            .first()
+        )
+
+
+class Segment(_CameraOwned):
+    """One file of recorded footage (MPEG-TS, about 60 s, starting on a keyframe)."""
+
+    journal_changes: ClassVar[bool] = False
+
+    camera = models.ForeignKey(
+        Camera, on_delete=models.PROTECT, related_name="segments", verbose_name=_("camera")
+    )
+    storage_pool = models.ForeignKey(
+        StoragePool,
+        on_delete=models.PROTECT,
+        related_name="segments",
+        verbose_name=_("storage pool"),
+    )
+    path = models.CharField(_("path"), max_length=500, help_text=_("Relative to the pool."))
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"), null=True, blank=True)
+    bytes = models.BigIntegerField(_("bytes"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    closed = models.BooleanField(_("closed"), default=False)
+    codec = models.CharField(_("codec"), max_length=16, blank=True)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["camera_id", "start"]
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        indexes = [models.Index(fields=["camera", "start"], name="segment_camera_start")]
+        constraints = [
+            models.UniqueConstraint(fields=["storage_pool", "path"], name="segment_unique_path"),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="segment_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id}@{self.start:%Y-%m-%d %H:%M:%S}"
+
+
+class GapCause(models.TextChoices):
+    CONNECT_FAILED = "connect_failed", _("Camera unreachable")
+    SOURCE_ENDED = "source_ended", _("Stream ended")
+    STALLED = "stalled", _("No data (stalled)")
+    BAD_STREAM = "bad_stream", _("Stream not recordable")
+    UNAUTHORISED = "unauthorised", _("No valid authorisation")
+    DISABLED = "disabled", _("Camera disabled")
+    DISK_FULL = "disk_full", _("Storage full")
+    RECORDER_DOWN = "recorder_down", _("Recorder stopped")
+
+
+class Gap(_CameraOwned):
+    """A period without footage, with its cause (open while it lasts)."""
+
+    journal_changes: ClassVar[bool] = False
+
+    camera = models.ForeignKey(
+        Camera, on_delete=models.CASCADE, related_name="gaps", verbose_name=_("camera")
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"), null=True, blank=True)
+    cause = models.CharField(_("cause"), max_length=20, choices=GapCause)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["camera_id", "start"]
+        verbose_name = _("gap")
+        verbose_name_plural = _("gaps")
+        indexes = [models.Index(fields=["camera", "start"], name="gap_camera_start")]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.cause} {self.start:%Y-%m-%d %H:%M:%S}"
+
+
+class IngestState(models.TextChoices):
+    RECORDING = "recording", _("Recording")
+    RECONNECTING = "reconnecting", _("Reconnecting")
+    STALLED = "stalled", _("Stalled")
+    UNAUTHORISED = "unauthorised", _("Not authorised")
+    DISABLED = "disabled", _("Disabled")
+    DISK_FULL = "disk_full", _("Storage full")
+    STOPPED = "stopped", _("Not recorded")
+
+
+class CameraRecordingState(_CameraOwned):
+    """The recorder's view of one camera, updated as it changes."""
+
+    journal_changes: ClassVar[bool] = False
+
+    camera = models.OneToOneField(
+        Camera, on_delete=models.CASCADE, related_name="recording_state", verbose_name=_("camera")
+    )
+    node = models.ForeignKey(
+        RecorderNode, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=IngestState, default=IngestState.STOPPED
+    )
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    since = models.DateTimeField(_("since"))
+    last_data_at = models.DateTimeField(_("last data"), null=True, blank=True)
+    restarts = models.PositiveIntegerField(_("restarts"), default=0)
+
+    class Meta:
+        verbose_name = _("recording state")
+        verbose_name_plural = _("recording states")
+
+    def __str__(self) -> str:
+        return f"{self.camera_id}: {self.state}"
+
+
+class LegalHold(RestrictedModel):
+    """Footage frozen for a judicial procedure: nothing deletes it until released."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="legal_holds", verbose_name=_("member")
+    )
+    cameras = models.ManyToManyField(Camera, related_name="legal_holds", verbose_name=_("cameras"))
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+    reason = models.TextField(_("reason"))
+    reference = models.CharField(
+        _("reference"), max_length=100, help_text=_("Procedure or requisition number.")
+    )
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("placed by"),
+    )
+    placed_at = models.DateTimeField(_("placed at"), auto_now_add=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("released by"),
+    )
+    release_reason = models.TextField(_("release reason"), blank=True)
+
+    class Meta:
+        ordering = ["-placed_at"]
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")),
+                name="hold_end_after_start",
+                violation_error_message=_("The end must follow the start."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def active(self) -> bool:
+        return self.released_at is None
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.reason or "").strip():
+            raise ValidationError({"reason": _("Give the reason for the hold.")})
+
+
+class DestructionCause(models.TextChoices):
+    RETENTION = "retention", _("Retention period over")
+    DISK_PRESSURE = "disk_pressure", _("Storage full")
+    USER = "user", _("Deleted by a person")
+
+
+class DestructionRecord(RestrictedModel):
+    """The register of destroyed footage (camera, period, count, date)."""
+
+    journal_changes: ClassVar[bool] = False
+
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="destructions", verbose_name=_("member")
+    )
+    camera = models.ForeignKey(
+        Camera, on_delete=models.SET_NULL, null=True, blank=True, related_name="destructions"
+    )
+    camera_name = models.CharField(_("camera"), max_length=150)
+    period_start = models.DateTimeField(_("footage from"))
+    period_end = models.DateTimeField(_("footage until"))
+    segment_count = models.PositiveIntegerField(_("segments"))
+    bytes = models.BigIntegerField(_("bytes"))
+    destroyed_at = models.DateTimeField(_("destroyed at"), auto_now_add=True)
+    cause = models.CharField(_("cause"), max_length=20, choices=DestructionCause)
+
+    class Meta:
+        ordering = ["-destroyed_at"]
+        verbose_name = _("destruction record")
+        verbose_name_plural = _("destruction register")
+
+    def __str__(self) -> str:
+        return f"{self.camera_name} {self.period_start:%Y-%m-%d} ({self.segment_count})"
