@@ -17,6 +17,7 @@ register = template.Library()
 MENU: list[tuple[str, Any, str | None, tuple[str, ...]]] = [
     ("home", _("Dashboard"), None, ("home",)),
     ("member_list", _("Members"), "tenancy.Member", ("member_",)),
+    ("user_list", _("People"), "tenancy.User", ("user_",)),
     ("site_list", _("Sites"), "inventory.Site", ("site_",)),
     (
         "camera_list",

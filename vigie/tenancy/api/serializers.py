@@ -63,6 +63,19 @@ class RoleSerializer(serializers.Serializer):
     all_members = serializers.BooleanField()
 
 
+# Fields a client may send when creating a person but not when changing one.
+_ROLES_ELSEWHERE = _("Roles are added and removed at /api/v1/users/{id}/roles/.")
+NOT_ON_UPDATE: dict[str, Any] = {
+    "username": _("A username cannot be changed."),
+    "password": _("A password cannot be changed through the API."),
+    "role": _ROLES_ELSEWHERE,
+    "members": _ROLES_ELSEWHERE,
+    "all_members": _ROLES_ELSEWHERE,
+    "roles": _ROLES_ELSEWHERE,
+    "is_active": _("Deactivate with DELETE, reactivate with POST …/reactivate/."),
+}
+
+
 def role_data(assignment: RoleAssignment, visible: set[int] | None) -> dict[str, Any]:
     members = sorted(
         (m for m in assignment.members.all() if visible is None or m.pk in visible),
@@ -125,6 +138,13 @@ class UserSerializer(serializers.ModelSerializer):
         return self._visible
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            # Only the profile changes here; say so rather than silently ignore the rest.
+            sent = set(getattr(self, "initial_data", None) or ())
+            refused = {k: [str(v)] for k, v in NOT_ON_UPDATE.items() if k in sent}
+            if refused:
+                raise serializers.ValidationError(refused)
+            return attrs
         if attrs.get("role") is None and (attrs.get("members") or attrs.get("all_members")):
             raise serializers.ValidationError({"role": [_("Give the role for these members.")]})
         return attrs
@@ -147,4 +167,37 @@ class UserSerializer(serializers.ModelSerializer):
             raise
 
     def update(self, instance: User, validated_data: dict[str, Any]) -> User:
-        raise NotImplementedError("people are changed through the web UI for now")
+        profile = {k: v for k, v in validated_data.items() if k in services.PROFILE_FIELDS}
+        return services.update_user(instance, **profile)
+
+
+class UserProfileSerializer(UserSerializer):
+    """What ``PATCH /users/{id}/`` accepts: the profile only. Roles have their own
+    endpoint, deactivation is ``DELETE``, and the username never changes."""
+
+    class Meta(UserSerializer.Meta):
+        fields = ["id", "username", *services.PROFILE_FIELDS, "is_active", "roles"]
+        read_only_fields = ["username", "is_active"]
+
+
+class RoleAssignmentSerializer(serializers.Serializer):
+    """One role of a person, with its id (to remove it); written as role + members."""
+
+    id = serializers.IntegerField(read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+    members = RestrictedSlugRelatedField(
+        slug_field="slug",
+        queryset=Member.objects,
+        many=True,
+        required=False,
+        help_text=_("Slugs of the members the role applies to."),
+    )
+    all_members = serializers.BooleanField(
+        required=False, default=False, help_text=_("The role applies to every member.")
+    )
+
+    def to_representation(self, instance: RoleAssignment) -> dict[str, Any]:
+        if not hasattr(self, "_visible"):
+            who = requester(self.context)
+            self._visible = set(Member.objects.restrict(who, "view").values_list("pk", flat=True))
+        return {"id": instance.pk, **role_data(instance, self._visible)}

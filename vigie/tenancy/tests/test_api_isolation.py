@@ -33,7 +33,8 @@ class TestUserApi(ApiIsolationCases):
     basename = "user"
     model = User
     viewer_role = "auditor"
-    update_payload = None  # people are changed in the web UI
+    update_payload = {"first_name": "Camille"}
+    # DELETE deactivates rather than deletes: tested in test_api_people_manage.py.
     can_delete = False
 
     def make(self, member):
