@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from vigie.core.api import not_found
 from vigie.inventory.api import views as inventory
+from vigie.recording import api as recording
 from vigie.tenancy.api import views as tenancy
 
 router = DefaultRouter()
@@ -20,6 +21,7 @@ router.register("storage-pools", inventory.StoragePoolViewSet, basename="storage
 urlpatterns = [
     path("me/", tenancy.MeView.as_view(), name="me"),
     path("auth/token/", tenancy.ObtainTokenView.as_view(), name="auth-token"),
+    path("cameras/<int:pk>/timeline/", recording.TimelineView.as_view(), name="camera-timeline"),
     *router.urls,
     re_path(r"^.*$", not_found, name="not-found"),
 ]

@@ -19,11 +19,24 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
     "migrate": ("migrate", "create or update the database tables"),
     "check": ("vigie_check", "check the VIGIE_* settings, Django's checks and the database"),
     "member": ("member", "member add SLUG --name NAME [...] | member list [--json]"),
-    "user": ("user", "user add USERNAME --role ROLE --member SLUG [...] | list | token"),
+    "user": (
+        "user",
+        "user add USERNAME --role ROLE --member SLUG [...] | list | token | deactivate"
+        " | reactivate | role add|remove",
+    ),
     "site": ("site", "site list [--member SLUG] [--json]"),
     "camera": ("camera", "camera list [--member SLUG] [--json]"),
     "authorisation": ("authorisation", "authorisation list [--expiring] [--json]"),
     "import-cameras": ("import_cameras", "import-cameras FILE --member SLUG [--dry-run]"),
+    "simulate-cameras": ("simulate_cameras", "simulate-cameras --count N --port P [--footage DIR]"),
+    "recorder": ("recorder", "recorder [--node NAME]: record this node's cameras until SIGTERM"),
+    "retention": ("retention", "retention run [--dry-run] [--json] | loop --interval S"),
+    "hold": (
+        "hold",
+        "hold add --member SLUG --camera NAME... --from ISO --until ISO --reason TEXT"
+        " --reference REF | release ID --reason TEXT | list [--member SLUG] [--active]",
+    ),
+    "segments": ("segments", "segments --camera NAME [--member SLUG] [--json]"),
     "manage": (None, "any Django management command, e.g. manage createsuperuser"),
 }
 # Commands built on vigie.core.management.base.VigieCommand (they take --as).
@@ -37,6 +50,8 @@ ACTING_COMMANDS = {
     "camera",
     "authorisation",
     "import-cameras",
+    "hold",
+    "segments",
 }
 
 

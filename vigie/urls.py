@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("vigie.core.urls")),
     path("", include("vigie.tenancy.urls")),
     path("", include("vigie.inventory.urls")),
+    path("", include("vigie.recording.urls")),
     path("api/v1/", include(("vigie.api_urls", "v1"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

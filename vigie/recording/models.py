@@ -3,14 +3,22 @@ legal holds and the destruction register."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
+from vigie.core import legal
 from vigie.core.models import RestrictedModel
 from vigie.inventory.models import Camera, RecorderNode, StoragePool
 from vigie.tenancy.models import Member
@@ -64,7 +72,11 @@ class Segment(_CameraOwned):
         ordering = ["camera_id", "start"]
         verbose_name = _("segment")
         verbose_name_plural = _("segments")
-        indexes = [models.Index(fields=["camera", "start"], name="segment_camera_start")]
+        indexes = [
+            models.Index(fields=["camera", "start"], name="segment_camera_start"),
+            # Disk pressure reads a pool's footage oldest first.
+            models.Index(fields=["storage_pool", "start"], name="segment_pool_start"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["storage_pool", "path"], name="segment_unique_path"),
             models.CheckConstraint(
@@ -238,3 +250,150 @@ class DestructionRecord(RestrictedModel):
 
     def __str__(self) -> str:
         return f"{self.camera_name} {self.period_start:%Y-%m-%d} ({self.segment_count})"
+
+
+# ---------------------------------------------------------------- retention and disk pressure
+# (issue 3: retention, legal holds and disk pressure; the services are in services.py)
+
+
+class MemberRecordingPolicy(RestrictedModel):
+    """A member's choices about its footage beyond the cameras' retention.
+
+    ``min_days_kept``: when a storage pool fills up, footage younger than this is never
+    deleted to make room; the recorder stops writing instead (Milestone's rule, not
+    Frigate's). Without a policy the minimum is 0 days: the oldest unheld footage goes
+    first.
+    """
+
+    member = models.OneToOneField(
+        Member,
+        on_delete=models.CASCADE,
+        related_name="recording_policy",
+        verbose_name=_("member"),
+    )
+    min_days_kept = models.PositiveSmallIntegerField(
+        _("minimum days kept on a full disk"),
+        default=0,
+        validators=[MaxValueValidator(legal.MAX_RETENTION_DAYS)],
+        help_text=_("Footage younger than this is never deleted to free space (0–30)."),
+    )
+
+    class Meta:
+        verbose_name = _("recording policy")
+        verbose_name_plural = _("recording policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_days_kept__lte=legal.MAX_RETENTION_DAYS),
+                name="recording_policy_min_days_within_legal_bounds",
+                violation_error_message=_("The minimum must be between 0 and 30 days."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.min_days_kept} d"
+
+
+class AlarmSeverity(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    WARNING = "warning", _("Warning")
+
+
+class StorageAlarm(RestrictedModel):
+    """A storage pool that cannot take more footage. While one is active (not cleared)
+    the recorder must not write on that pool (``services.pool_writable``)."""
+
+    member_path: ClassVar[str] = "storage_pool__member"
+    # Raised and cleared by services, which journal both with their cause.
+    journal_changes: ClassVar[bool] = False
+
+    storage_pool = models.ForeignKey(
+        StoragePool,
+        on_delete=models.CASCADE,
+        related_name="alarms",
+        verbose_name=_("storage pool"),
+    )
+    raised_at = models.DateTimeField(_("raised at"))
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=AlarmSeverity, default=AlarmSeverity.CRITICAL
+    )
+    message = models.CharField(_("message"), max_length=500)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        verbose_name = _("storage alarm")
+        verbose_name_plural = _("storage alarms")
+        constraints = [
+            # Raised once: a second active alarm on the same pool is refused by the database.
+            models.UniqueConstraint(
+                fields=["storage_pool"],
+                condition=Q(cleared_at__isnull=True),
+                name="storage_alarm_one_active_per_pool",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.storage_pool_id} {self.severity} {self.raised_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def active(self) -> bool:
+        return self.cleared_at is None
+
+    def owner_member_id(self) -> int | None:
+        pool_id = getattr(self, "storage_pool_id", None)
+        if pool_id is None:
+            return None
+        return (
+            StoragePool.objects.unrestricted()
+            .filter(pk=pool_id)
+            .values_list("member_id", flat=True)
+            .first()
+        )
+
+
+class HeldFootageError(ValidationError):
+    """Footage under an active legal hold: nothing deletes it, whoever asks."""
+
+
+# Holds read by a deleter that holds the camera row's lock (place_hold takes the same
+# lock, so no hold can appear meanwhile): the guard checks each row against them rather
+# than querying once per row.
+_LOCKED_HOLDS: ContextVar[dict[int, tuple[tuple[datetime, datetime], ...]] | None] = ContextVar(
+    "vigie_locked_holds", default=None
+)
+
+
+@contextmanager
+def camera_holds_locked(
+    camera_id: int, spans: Iterable[tuple[datetime, datetime]]
+) -> Iterator[None]:
+    """Within this block the caller holds ``camera_id``'s row lock and has read its
+    active holds (``spans``, (start, end) pairs) under it."""
+    token = _LOCKED_HOLDS.set({**(_LOCKED_HOLDS.get() or {}), camera_id: tuple(spans)})
+    try:
+        yield
+    finally:
+        _LOCKED_HOLDS.reset(token)
+
+
+def active_hold_overlaps(camera_id: int, start: datetime, end: datetime | None) -> bool:
+    """Whether an active hold on this camera touches [start, end] (end None: still open)."""
+    known = (_LOCKED_HOLDS.get() or {}).get(camera_id)
+    if known is not None:
+        return any(h_end >= start and (end is None or h_start <= end) for h_start, h_end in known)
+    holds = LegalHold.objects.unrestricted().filter(
+        released_at__isnull=True, cameras=camera_id, end__gte=start
+    )
+    if end is not None:
+        holds = holds.filter(start__lte=end)
+    return holds.exists()
+
+
+@receiver(pre_delete, sender=Segment, dispatch_uid="recording_segment_hold_guard")
+def _refuse_deleting_held_footage(sender: Any, instance: Segment, **kwargs: Any) -> None:
+    """The last line: whatever deletes a segment (a service, a queryset, the admin, a
+    cascade), a segment under an active legal hold is not deleted."""
+    if active_hold_overlaps(instance.camera_id, instance.start, instance.end):
+        raise HeldFootageError(
+            _("This footage is under a legal hold: it cannot be deleted until released.")
+        )

@@ -49,6 +49,8 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         **_all(RECORDING_STATE, VIEW),
         "recording.legalhold": VIEW,
         "recording.destructionrecord": VIEW,
+        "recording.storagealarm": VIEW,
+        "recording.memberrecordingpolicy": MANAGE,
     },
     Role.CSU_OPERATOR: {
         "tenancy.member": VIEW,
@@ -57,6 +59,7 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "inventory.authorisation": VIEW,
         **_all(RECORDING_STATE, VIEW),
         "recording.legalhold": ("view", "add", "change"),
+        "recording.storagealarm": VIEW,
     },
     Role.TOWN_VIEWER: {
         "tenancy.member": VIEW,
@@ -65,12 +68,15 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "inventory.authorisation": VIEW,
         **_all(RECORDING_STATE, VIEW),
         "recording.legalhold": VIEW,
+        "recording.memberrecordingpolicy": VIEW,
     },
     Role.JUDICIAL_OFFICER: {"tenancy.member": VIEW},
     Role.TECHNICIAN: {
         "tenancy.member": VIEW,
         **_all(INVENTORY, CONFIGURE),
         **_all(RECORDING_STATE, VIEW),
+        "recording.storagealarm": VIEW,
+        "recording.memberrecordingpolicy": VIEW,
     },
     Role.AUDITOR: {
         "tenancy.member": VIEW,
@@ -79,6 +85,8 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         **_all(RECORDING_STATE, VIEW),
         "recording.legalhold": VIEW,
         "recording.destructionrecord": VIEW,
+        "recording.storagealarm": VIEW,
+        "recording.memberrecordingpolicy": VIEW,
     },
     Role.VIGIK_PILOT: {"tenancy.member": VIEW},
     Role.LANDLORD: {"tenancy.member": VIEW},

@@ -1,0 +1,85 @@
+/* Vigie player: hls.js for live and recorded footage, the timeline as seek links.
+   Without JavaScript the page still shows the timeline and asks for the reason. */
+(function () {
+  "use strict";
+  var root = document.getElementById("player");
+  if (!root) { return; }
+  var video = root.querySelector("video");
+  var status = document.getElementById("player-status");
+  var clock = document.getElementById("player-clock");
+  var hls = null;
+  var WINDOW_MS = 3600 * 1000; // one playlist covers an hour from the instant sought
+
+  function say(text) { if (status) { status.textContent = text; } }
+
+  function start(url) {
+    if (hls) { hls.destroy(); hls = null; }
+    say("");
+    if (window.Hls && window.Hls.isSupported()) {
+      hls = new window.Hls({ enableWorker: true, lowLatencyMode: root.dataset.mode === "live" });
+      hls.on(window.Hls.Events.MANIFEST_PARSED, function () {
+        var playing = video.play();
+        if (playing && playing.catch) { playing.catch(function () {}); }
+      });
+      hls.on(window.Hls.Events.ERROR, function (event, data) {
+        if (!data.fatal) { return; }
+        var text = root.dataset.msgError;
+        var xhr = data.networkDetails;
+        if (data.details === "levelEmptyError" || data.details === "manifestParsingError") {
+          text = root.dataset.msgEmpty || text;
+        } else if (xhr && xhr.status === 400 && xhr.responseText) {
+          text = xhr.responseText;
+        }
+        say(text);
+      });
+      hls.loadSource(url);
+      hls.attachMedia(video);
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = url;
+      video.play();
+    } else {
+      say(root.dataset.msgError);
+    }
+  }
+
+  function playbackUrl(iso) {
+    var from = new Date(iso);
+    var until = new Date(from.getTime() + WINDOW_MS);
+    return root.dataset.playlistUrl + "?start=" + encodeURIComponent(from.toISOString()) +
+      "&end=" + encodeURIComponent(until.toISOString()) +
+      "&t=" + encodeURIComponent(root.dataset.token);
+  }
+
+  function showClock() {
+    if (!clock || !hls || !hls.playingDate) { return; }
+    clock.textContent = hls.playingDate.toLocaleString(document.documentElement.lang || undefined);
+  }
+
+  if (root.dataset.mode === "live") {
+    start(root.dataset.liveUrl);
+    return;
+  }
+  video.addEventListener("timeupdate", showClock);
+  start(playbackUrl(root.dataset.start));
+
+  // With a reason given, timeline links and the date picker seek without a reload.
+  document.querySelectorAll("a.timeline-span[data-at]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      start(playbackUrl(link.dataset.at));
+      video.focus();
+    });
+  });
+  var jump = document.getElementById("jump-form");
+  if (jump) {
+    jump.addEventListener("submit", function (event) {
+      var input = jump.querySelector("input[type=datetime-local]");
+      if (!input || !input.value) { return; }
+      var day = new Date(root.dataset.start);
+      var wanted = new Date(input.value);
+      if (isNaN(wanted.getTime()) || wanted.toDateString() !== day.toDateString()) { return; }
+      event.preventDefault();
+      start(playbackUrl(wanted.toISOString()));
+    });
+  }
+}());
