@@ -326,7 +326,6 @@ def test_the_guard_checks_each_row_against_holds_read_under_the_lock(world):
     assert not Segment.objects.unrestricted().filter(pk=free.pk).exists()
 
 
-
 def test_retention_removes_what_playback_derived_from_the_footage(world, committed):
     """Thumbnails are images: they must not outlive the segment they came from."""
     from vigie.recording.tsindex import sidecar_path
