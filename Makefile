@@ -7,8 +7,12 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test install install-test lint typecheck migrations-check schema-check \
         test-postgres test-sqlite clean
 
+# Real footage for the simulated cameras: `make demo FOOTAGE=dir`; beside the project's
+# own checkout, the shared clips are used when they are there, else a test pattern.
+FOOTAGE ?= $(wildcard ../shared/data)
+
 demo: install
-	$(VENV)/bin/vigie demo
+	$(VENV)/bin/vigie demo $(if $(FOOTAGE),--footage $(FOOTAGE))
 
 test: install-test lint typecheck migrations-check schema-check test-postgres test-sqlite
 

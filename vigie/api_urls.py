@@ -17,6 +17,7 @@ router.register("authorisations", inventory.AuthorisationViewSet, basename="auth
 router.register("transport-links", inventory.TransportLinkViewSet, basename="transportlink")
 router.register("recorder-nodes", inventory.RecorderNodeViewSet, basename="recordernode")
 router.register("storage-pools", inventory.StoragePoolViewSet, basename="storagepool")
+router.register("recording-states", recording.RecordingStateViewSet, basename="recordingstate")
 
 urlpatterns = [
     path("me/", tenancy.MeView.as_view(), name="me"),

@@ -5,9 +5,10 @@ number, username) and creates only what is missing, so ``vigie demo`` can run ag
 on the same data directory. Everything is written through the services as the
 system party ``demo``, so the journal shows where the demo data came from.
 
-The cameras are simulated: their stream URLs point at 127.0.0.1 (the recording issue
-serves them there) and their addresses are loopback ones, so nothing ever leaves the
-machine. The demo accounts share one fixed password: it is a demo on 127.0.0.1.
+The cameras are simulated: their stream URLs point at the simulated cameras that
+``vigie demo`` starts on 127.0.0.1:8554 (``/cam1`` … ``/camN``, in the order of
+CAMERAS) and their addresses are loopback ones, so nothing ever leaves the machine.
+The demo accounts share one fixed password: it is a demo on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -347,8 +348,8 @@ def _camera(
         # Loopback addresses and locally administered MACs: simulated, never real devices.
         ip_address=f"127.0.1.{n}",
         mac_address=f"02:56:49:47:00:{n:02X}",
-        rtsp_main=f"{RTSP_BASE}/{demo.name.lower()}",
-        rtsp_sub=f"{RTSP_BASE}/{demo.name.lower()}-sub",
+        # The demo's simulated cameras (`vigie simulate-cameras`) serve /cam1 … /camN.
+        rtsp_main=f"{RTSP_BASE}/cam{n}",
         address=site.address,
         latitude=site.latitude,
         longitude=site.longitude,

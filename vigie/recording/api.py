@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,9 +15,11 @@ from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigie.core.api import VigieAPIView
+from vigie.core.api import VigieAPIView, VigieModelViewSet
+from vigie.core.filters import RestrictedFilterSet
 from vigie.inventory.models import Camera
 from vigie.recording import playback
+from vigie.recording.models import CameraRecordingState, IngestState
 
 # Metadata only: a month (the longest legal retention) fits in one answer.
 TIMELINE_MAX_RANGE = timedelta(days=31)
@@ -98,3 +101,47 @@ class TimelineView(VigieAPIView):
         if end - start > TIMELINE_MAX_RANGE:
             raise playback.RangeError(_("A timeline may not exceed 31 days."))
         return start, end
+
+
+class RecordingStateSerializer(serializers.ModelSerializer):
+    camera_name = serializers.CharField(source="camera.name", read_only=True)
+    member = serializers.CharField(source="camera.member.slug", read_only=True)
+    node = serializers.CharField(source="node.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = CameraRecordingState
+        fields = [
+            "id",
+            "camera",
+            "camera_name",
+            "member",
+            "node",
+            "state",
+            "detail",
+            "since",
+            "last_data_at",
+            "restarts",
+        ]
+        read_only_fields = fields
+
+
+class RecordingStateFilter(RestrictedFilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=IngestState.choices)
+
+    class Meta:
+        model = CameraRecordingState
+        fields = ["camera", "state"]
+
+
+class RecordingStateViewSet(VigieModelViewSet):
+    """How the recorder sees each camera (recording, reconnecting, stalled, unauthorised,
+    disabled, disk full), as written by the recorder; read-only."""
+
+    model = CameraRecordingState
+    serializer_class = RecordingStateSerializer
+    filterset_class = RecordingStateFilter
+    http_method_names = ["get", "head", "options"]
+    ordering_fields = ["since", "state", "id"]
+
+    def optimise(self, queryset: Any) -> Any:
+        return queryset.select_related("camera__member", "node").order_by("camera__name")

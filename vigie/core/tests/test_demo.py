@@ -168,7 +168,7 @@ def test_vigie_demo_serves_and_the_accounts_log_in(demo_cli, tmp_path):
     log = tmp_path / "demo.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(VIGIE), "demo", "--bind", f"127.0.0.1:{port}"],
+            [str(VIGIE), "demo", "--no-cameras", "--bind", f"127.0.0.1:{port}"],
             env=demo_cli.env,
             cwd=demo_cli.cwd,
             stdout=out,

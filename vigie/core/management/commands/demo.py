@@ -10,10 +10,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError, CommandParser
+from django.db import connections
 
 from vigie import demo
 from vigie.core.management.base import VigieCommand
-from vigie.core.management.commands.serve import public_url, serve
+from vigie.core.management.commands.serve import gunicorn_argv, public_url, serve
+from vigie.demo_services import demo_services, run_until_stopped
 
 
 class Command(VigieCommand):
@@ -22,6 +24,16 @@ class Command(VigieCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="set up and seed only")
         parser.add_argument("--bind", help="address:port (default: VIGIE_BIND)")
+        parser.add_argument(
+            "--footage",
+            help="a folder of real video clips for the simulated cameras "
+            "(default: a test pattern with a clock)",
+        )
+        parser.add_argument(
+            "--no-cameras",
+            action="store_true",
+            help="serve the UI only: no simulated cameras, no recorder",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity = options["verbosity"]
@@ -36,8 +48,14 @@ class Command(VigieCommand):
             self.stdout.write("demo data already present: nothing to create")
         bind = options.get("bind") or settings.VIGIE_BIND
         self.print_accounts(public_url(bind))
-        if not options["no_serve"]:
+        if options["no_serve"]:
+            return
+        if options["no_cameras"]:
             serve(bind, 2)
+            return
+        with demo_services(len(demo.CAMERAS), options.get("footage"), self.stdout):
+            connections.close_all()
+            run_until_stopped(gunicorn_argv(bind, 2))
 
     def compile_translations(self) -> None:
         locale = settings.BASE_DIR / "locale"
