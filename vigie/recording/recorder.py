@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from vigie.core import actors
 from vigie.inventory.models import Authorisation, Camera, RecorderNode, StoragePool
-from vigie.recording import index, supervision
+from vigie.recording import index, storage_alarms, supervision
 from vigie.recording.ingest import (
     FfmpegProcess,
     IngestSpec,
@@ -45,16 +45,11 @@ MIN_FREE_BYTES = 64 * 1024 * 1024
 
 
 def default_pool_writable(pool: StoragePool) -> bool:
-    """The storage service's verdict when it exists; else: the directory can be made,
-    is writable, and keeps a small margin free (FFmpeg must never meet ENOSPC first)."""
-    try:
-        from vigie.recording import services
-
-        check = getattr(services, "pool_writable", None)
-    except ImportError:
-        check = None
-    if check is not None:
-        return bool(check(pool))
+    """Writable when the storage service allows it (pool enabled, no storage alarm) and
+    the directory can be made and keeps a small margin free: FFmpeg must never meet
+    ENOSPC first."""
+    if not storage_alarms.pool_writable(pool):
+        return False
     try:
         Path(pool.path).mkdir(parents=True, exist_ok=True)
         st = os.statvfs(pool.path)

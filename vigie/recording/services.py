@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,20 +47,17 @@ from vigie.core import actors
 from vigie.core.models import IsolationError, require_actor
 from vigie.inventory.models import Camera, StoragePool
 from vigie.recording import paths
+from vigie.recording.holds import active_holds, hold_spans, place_hold, release_hold
 from vigie.recording.models import (
-    AlarmSeverity,
     DestructionCause,
     DestructionRecord,
     HeldFootageError,
-    LegalHold,
     MemberRecordingPolicy,
     Segment,
-    StorageAlarm,
     camera_holds_locked,
 )
 from vigie.recording.pressure import DiskSpace, PressureDecision, bytes_needed, decide_pressure
 from vigie.recording.retention import (
-    HoldSpan,
     RetentionError,
     SegmentSpan,
     decide_retention,
@@ -68,10 +65,28 @@ from vigie.recording.retention import (
     is_held,
     retention_cutoff,
 )
+from vigie.recording.storage_alarms import (
+    active_storage_alarms,
+    clear_storage_alarm,
+    pool_writable,
+    raise_storage_alarm,
+)
 from vigie.recording.tsindex import remove_derived
 from vigie.tenancy.models import Member
 
 logger = logging.getLogger(__name__)
+
+# Callers reach holds through the recording services like every other write.
+__all__ = [
+    "active_holds",
+    "active_storage_alarms",
+    "clear_storage_alarm",
+    "hold_spans",
+    "place_hold",
+    "pool_writable",
+    "raise_storage_alarm",
+    "release_hold",
+]
 
 JOB_NAME = "job:retention"
 # Segments read per query when looking for the oldest footage of a full pool.
@@ -97,133 +112,6 @@ def disk_usage(path: str) -> DiskSpace:
         where = where.parent
     usage = shutil.disk_usage(where)
     return DiskSpace(total_bytes=usage.total, free_bytes=usage.free)
-
-
-# ------------------------------------------------------------------------ legal holds
-
-
-def _aware(value: datetime) -> datetime:
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
-
-
-def place_hold(
-    member: Member,
-    cameras: Iterable[Camera],
-    start: datetime,
-    end: datetime,
-    reason: str,
-    reference: str,
-) -> LegalHold:
-    """Freeze the footage of ``cameras`` (all of ``member``) between ``start`` and ``end``.
-
-    Nothing deletes it until the hold is released: not retention, not disk pressure,
-    not a person.
-    """
-    actor = require_actor()
-    cameras = list(cameras)
-    reason, reference = (reason or "").strip(), (reference or "").strip()
-    errors: dict[str, str] = {}
-    if not reason:
-        errors["reason"] = _("Give the reason for the hold.")
-    if not reference:
-        errors["reference"] = _("Give the procedure or requisition number.")
-    if not cameras:
-        errors["cameras"] = _("Name at least one camera.")
-    elif any(c.member_id != member.pk for c in cameras):
-        errors["cameras"] = _("Some of them belong to another member.")
-    if errors:
-        raise ValidationError(errors)
-    camera_ids = sorted({c.pk for c in cameras})
-    if not actor.system:
-        visible = Camera.objects.restrict(actor, "view").filter(pk__in=camera_ids).count()
-        if visible != len(camera_ids):
-            raise IsolationError(_("Some of these cameras are outside your reach."))
-    with transaction.atomic():
-        # Serialise with deletions, which lock the camera before re-reading its holds.
-        list(
-            Camera.objects.unrestricted()
-            .select_for_update()
-            .filter(pk__in=camera_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        hold = LegalHold(
-            member=member,
-            start=_aware(start),
-            end=_aware(end),
-            reason=reason,
-            reference=reference,
-            placed_by=actor.user,
-        )
-        hold.save()
-        hold.cameras.set(camera_ids)
-        journal(
-            "recording.legalhold.place",
-            objects=[hold],
-            member_id=member.pk,
-            reason=reason,
-            details={
-                "reference": reference,
-                "cameras": camera_ids,
-                "camera_names": sorted(c.name for c in cameras),
-                "start": hold.start,
-                "end": hold.end,
-            },
-        )
-    logger.info("legal hold %s placed on %d camera(s) by %s", hold.pk, len(camera_ids), actor.name)
-    return hold
-
-
-def release_hold(hold: LegalHold, reason: str) -> LegalHold:
-    """End a hold: its footage follows normal retention again from the next pass."""
-    actor = require_actor()
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Give the reason for the release.")})
-    if hold.released_at is not None:
-        raise ValidationError(_("This hold was released already."))
-    with transaction.atomic():
-        hold.released_at = timezone.now()
-        hold.released_by = actor.user
-        hold.release_reason = reason
-        hold.save()
-        journal(
-            "recording.legalhold.release",
-            objects=[hold],
-            member_id=hold.member_id,
-            reason=reason,
-            details={
-                "reference": hold.reference,
-                "cameras": sorted(hold.cameras.values_list("pk", flat=True)),
-                "start": hold.start,
-                "end": hold.end,
-            },
-        )
-    logger.info("legal hold %s released by %s", hold.pk, actor.name)
-    return hold
-
-
-def active_holds(who: Any) -> QuerySet[LegalHold]:
-    """The holds in force that ``who`` may see."""
-    return (
-        LegalHold.objects.restrict(who, "view")
-        .filter(released_at__isnull=True)
-        .select_related("member")
-        .prefetch_related("cameras")
-    )
-
-
-def hold_spans(camera_ids: Iterable[int] | None = None) -> list[HoldSpan]:
-    """Every active hold, one span per camera, for the decisions (whoever acts)."""
-    through = LegalHold.cameras.through.objects.filter(legalhold__released_at__isnull=True)
-    if camera_ids is not None:
-        through = through.filter(camera_id__in=list(camera_ids))
-    return [
-        HoldSpan(camera_id=cam, start=start, end=end, hold_id=hold)
-        for hold, cam, start, end in through.values_list(
-            "legalhold_id", "camera_id", "legalhold__start", "legalhold__end"
-        )
-    ]
 
 
 # ------------------------------------------------------------------------ segments
@@ -851,96 +739,6 @@ def _alarm(pool: StoragePool, report: PressureReport, message: str) -> None:
     _, created = raise_storage_alarm(pool, message)
     report.alarm = "raised" if created else "active"
     report.writable = False
-
-
-# ------------------------------------------------------------------------ storage alarms
-
-# Pools whose alarm could not even be written (the database's disk is full too): this
-# process still refuses to write there. Cleared when the alarm is finally recorded.
-_UNRECORDED_ALARMS: set[int] = set()
-
-
-def raise_storage_alarm(
-    pool: StoragePool, message: str, severity: str = AlarmSeverity.CRITICAL
-) -> tuple[StorageAlarm | None, bool]:
-    """Raise the pool's alarm unless one is active already; (alarm, newly raised)."""
-    existing = StorageAlarm.objects.unrestricted().filter(
-        storage_pool=pool, cleared_at__isnull=True
-    )
-    alarm = existing.first()
-    if alarm is not None:
-        return alarm, False
-    try:
-        with transaction.atomic(), actors.acting_as(actors.current() or _job()):
-            alarm = StorageAlarm(
-                storage_pool=pool,
-                raised_at=timezone.now(),
-                severity=severity,
-                message=message[:500],
-            )
-            alarm.save()
-            journal(
-                "recording.storagealarm.raise",
-                objects=[alarm],
-                member_id=pool.member_id,
-                reason=message,
-                details={"pool": pool.pk, "severity": str(severity)},
-            )
-    except (IntegrityError, ValidationError):
-        # Raised meanwhile by another pass: one alarm per pool, the database says so.
-        return existing.first(), False
-    except DatabaseError as exc:
-        _UNRECORDED_ALARMS.add(pool.pk)
-        logger.critical("pool %s: %s (and the alarm could not be recorded: %s)", pool, message, exc)
-        return None, False
-    _UNRECORDED_ALARMS.discard(pool.pk)
-    logger.critical("storage alarm on pool %s: %s", pool.name, message)
-    return alarm, True
-
-
-def clear_storage_alarm(pool: StoragePool, reason: str) -> StorageAlarm | None:
-    """Clear the pool's active alarm, if any; the recorder may write there again."""
-    _UNRECORDED_ALARMS.discard(pool.pk)
-    alarm = (
-        StorageAlarm.objects.unrestricted()
-        .filter(storage_pool=pool, cleared_at__isnull=True)
-        .first()
-    )
-    if alarm is None:
-        return None
-    with transaction.atomic(), actors.acting_as(actors.current() or _job()):
-        alarm.cleared_at = timezone.now()
-        alarm.save()
-        journal(
-            "recording.storagealarm.clear",
-            objects=[alarm],
-            member_id=pool.member_id,
-            reason=reason,
-            details={"pool": pool.pk, "raised_at": alarm.raised_at},
-        )
-    logger.warning("storage alarm on pool %s cleared: %s", pool.name, reason)
-    return alarm
-
-
-def pool_writable(pool: StoragePool) -> bool:
-    """Whether the recorder may write new footage on this pool: it is enabled and no
-    storage alarm is active on it."""
-    if not pool.enabled or pool.pk in _UNRECORDED_ALARMS:
-        return False
-    return not (
-        StorageAlarm.objects.unrestricted()
-        .filter(storage_pool=pool, cleared_at__isnull=True)
-        .exists()
-    )
-
-
-def active_storage_alarms(who: Any) -> QuerySet[StorageAlarm]:
-    """The storage alarms in force that ``who`` may see."""
-    return (
-        StorageAlarm.objects.restrict(who, "view")
-        .filter(cleared_at__isnull=True)
-        .select_related("storage_pool")
-    )
 
 
 # ------------------------------------------------------------------------ the whole pass

@@ -18,7 +18,7 @@ from vigie.audit.models import JournalEntry
 from vigie.core import actors
 from vigie.core.models import IsolationError
 from vigie.core.testing import make_camera, make_member, make_user
-from vigie.recording import services
+from vigie.recording import services, storage_alarms
 from vigie.recording.models import DestructionRecord, Segment, StorageAlarm
 from vigie.recording.tests.retention_support import (
     NOW,
@@ -41,7 +41,7 @@ HOUR = timedelta(hours=1)
 @pytest.fixture(autouse=True)
 def _forget_unrecorded_alarms():
     yield
-    services._UNRECORDED_ALARMS.clear()
+    storage_alarms._UNRECORDED_ALARMS.clear()
 
 
 def hold_all(world, start=NOW - 30 * DAY, end=NOW):
