@@ -288,10 +288,7 @@ class Camera(RestrictedModel):
         return blockers
 
     def valid_authorisations(self, on: date | None = None) -> models.QuerySet[Authorisation]:
-        day = on or timezone.localdate()
-        return Authorisation.objects.unrestricted().filter(
-            cameras=self, issued_on__lte=day, expires_on__gte=day, revoked=False
-        )
+        return Authorisation.objects.unrestricted().filter(in_force(on), cameras=self)
 
 
 class Authorisation(RestrictedModel):
@@ -348,6 +345,12 @@ class Authorisation(RestrictedModel):
     def expires_soon(self, on: date | None = None) -> bool:
         day = on or timezone.localdate()
         return self.is_valid(day) and self.expires_on <= day + legal.AUTHORISATION_RENEWAL_NOTICE
+
+
+def in_force(on: date | None = None) -> Q:
+    """Authorisations valid on ``on`` (default today): the one definition of "valid"."""
+    day = on or timezone.localdate()
+    return Q(revoked=False, issued_on__lte=day, expires_on__gte=day)
 
 
 def _add_years(day: date, years: int) -> date:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from vigie.core import legal
 from vigie.core import services as core
-from vigie.inventory.models import Authorisation, Camera
+from vigie.inventory.models import Authorisation, Camera, in_force
 
 
 def save_camera(camera: Camera) -> Camera:
@@ -37,17 +37,11 @@ def expiring_authorisations(who: Any, on: date | None = None) -> QuerySet[Author
     """Valid authorisations whose renewal file is due (4 months before expiry)."""
     day = on or timezone.localdate()
     return Authorisation.objects.restrict(who, "view").filter(
-        revoked=False,
-        issued_on__lte=day,
-        expires_on__gte=day,
-        expires_on__lte=day + legal.AUTHORISATION_RENEWAL_NOTICE,
+        in_force(day), expires_on__lte=day + legal.AUTHORISATION_RENEWAL_NOTICE
     )
 
 
 def unauthorised_cameras(who: Any, on: date | None = None) -> QuerySet[Camera]:
     """Cameras with no valid authorisation today: they may be neither recorded nor shown."""
-    day = on or timezone.localdate()
-    covered = Authorisation.objects.unrestricted().filter(
-        revoked=False, issued_on__lte=day, expires_on__gte=day
-    )
+    covered = Authorisation.objects.unrestricted().filter(in_force(on))
     return Camera.objects.restrict(who, "view").exclude(authorisations__in=covered)

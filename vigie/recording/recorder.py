@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from django.db import close_old_connections, connections
-from django.utils import timezone
 
 from vigie.core import actors
-from vigie.inventory.models import Authorisation, Camera, RecorderNode, StoragePool
+from vigie.inventory.models import Authorisation, Camera, RecorderNode, StoragePool, in_force
 from vigie.recording import index, storage_alarms, supervision
 from vigie.recording.ingest import (
     FfmpegProcess,
@@ -412,11 +411,9 @@ class Recorder:
             for c in Camera.objects.unrestricted().select_related("storage_pool")
             if supervision.records_camera(c.recorder_node_id, self.node.pk, enabled_nodes)
         ]
-        today = timezone.localdate()
         authorised = set(
             Authorisation.objects.unrestricted()
-            .filter(cameras__in=cameras, issued_on__lte=today, expires_on__gte=today)
-            .filter(revoked=False)
+            .filter(in_force(), cameras__in=cameras)
             .values_list("cameras", flat=True)
         )
         pools = [p for p in self.node_pools() if p.enabled]

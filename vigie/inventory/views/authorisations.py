@@ -20,7 +20,7 @@ from vigie.core.views import (
 from vigie.inventory import services
 from vigie.inventory.filters import AuthorisationFilter
 from vigie.inventory.forms import AuthorisationForm
-from vigie.inventory.models import Authorisation, Camera
+from vigie.inventory.models import Authorisation, Camera, in_force
 from vigie.inventory.views.common import authorisation_state, camera_status
 
 STATE_CHOICES = (
@@ -41,7 +41,7 @@ class AuthorisationListFilter(AuthorisationFilter):
         if value == "expired":
             return queryset.filter(revoked=False, expires_on__lt=today)
         if value == "valid":
-            return queryset.filter(revoked=False, issued_on__lte=today, expires_on__gte=today)
+            return queryset.filter(in_force(today))
         if value == "revoked":
             return queryset.filter(revoked=True)
         return queryset
