@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from vigie.core.api import not_found
 from vigie.inventory.api import views as inventory
 from vigie.recording import api as recording
+from vigie.recording import api_holds as recording_holds
 from vigie.tenancy.api import views as tenancy
 
 router = DefaultRouter()
@@ -18,6 +19,7 @@ router.register("transport-links", inventory.TransportLinkViewSet, basename="tra
 router.register("recorder-nodes", inventory.RecorderNodeViewSet, basename="recordernode")
 router.register("storage-pools", inventory.StoragePoolViewSet, basename="storagepool")
 router.register("recording-states", recording.RecordingStateViewSet, basename="recordingstate")
+router.register("legal-holds", recording_holds.LegalHoldViewSet, basename="legalhold")
 
 urlpatterns = [
     path("me/", tenancy.MeView.as_view(), name="me"),

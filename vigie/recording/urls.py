@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from vigie.recording import views
 
@@ -39,4 +39,5 @@ urlpatterns = [
         views.ThumbnailView.as_view(),
         name="camera_thumbnail",
     ),
+    path("", include("vigie.recording.urls_holds")),
 ]

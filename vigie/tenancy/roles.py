@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 VIEW = ("view",)
 MANAGE = ("view", "add", "change", "delete")
 CONFIGURE = ("view", "change")
+# Place (add) and release (change) legal holds.
+HOLD = ("view", "add", "change")
 
 INVENTORY = (
     "inventory.site",
@@ -47,7 +49,8 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "tenancy.user": MANAGE,
         **_all(INVENTORY, MANAGE),
         **_all(RECORDING_STATE, VIEW),
-        "recording.legalhold": VIEW,
+        # Holds are placed for requisitions and released, never edited nor deleted.
+        "recording.legalhold": HOLD,
         "recording.destructionrecord": VIEW,
         "recording.storagealarm": VIEW,
         "recording.memberrecordingpolicy": MANAGE,
@@ -58,7 +61,7 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "inventory.camera": ("view", "view_live", "view_playback", "export"),
         "inventory.authorisation": VIEW,
         **_all(RECORDING_STATE, VIEW),
-        "recording.legalhold": ("view", "add", "change"),
+        "recording.legalhold": HOLD,
         "recording.storagealarm": VIEW,
     },
     Role.TOWN_VIEWER: {

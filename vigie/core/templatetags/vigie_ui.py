@@ -30,6 +30,7 @@ MENU: list[tuple[str, Any, str | None, tuple[str, ...]]] = [
     ("transportlink_list", _("Transport links"), "inventory.TransportLink", ("transportlink_",)),
     ("recordernode_list", _("Recorders"), "inventory.RecorderNode", ("recordernode_",)),
     ("storagepool_list", _("Storage"), "inventory.StoragePool", ("storagepool_",)),
+    ("legalhold_list", _("Legal holds"), "recording.LegalHold", ("legalhold_",)),
 ]
 
 
