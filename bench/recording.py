@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/recording.py --cameras 40 --seconds 120
 
-Starts N simulated cameras, records them for S seconds with ``vigie recorder`` (its own
-process, as deployed), kills it with SIGKILL, restarts it (recovery scan), then records
-the same cameras for S seconds with one bare
-``ffmpeg -rtsp_transport tcp -i URL -c copy -f segment`` per camera. Prints one JSON line:
+Starts N simulated cameras and records them for S seconds with ``vigie recorder`` (its
+own process, as deployed) and, at the same time, with one bare
+``ffmpeg -rtsp_transport tcp -i URL -c copy -f segment`` per camera: both CPU figures
+are read over the same seconds, so other load on the machine weighs on both alike.
+Then it kills the recorder with SIGKILL and restarts it (recovery scan). Prints one
+JSON line:
 
 - cpu_per_stream_ratio: Vigie's CPU per stream (recorder + its FFmpeg/ffprobe children)
   ÷ the baseline's (one FFmpeg per stream);
@@ -117,10 +119,10 @@ def seed(urls: list[str], pool_path: Path) -> list[int]:
 
 
 def start_recorder(
-    env: dict[str, str], work: Path, seg: float, tag: str
+    env: dict[str, str], work: Path, args: argparse.Namespace, tag: str
 ) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "vigie.cli", "recorder", "--node", "bench"]
-    cmd += ["--segment-seconds", str(seg)]
+    cmd += ["--segment-seconds", str(args.segment_seconds), "--ingest", args.ingest]
     log = (work / f"recorder-{tag}.log").open("wb")
     return subprocess.Popen(cmd, env=env, cwd=ROOT, stderr=log, stdout=log)
 
@@ -146,28 +148,40 @@ def wait_log(path: Path, text: str, timeout: float) -> None:
     raise SystemExit(f"{text!r} not in {path} after {timeout} s")
 
 
-def run_vigie(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[str, Any]:
+def run_vigie(
+    args: argparse.Namespace, env: dict[str, str], work: Path, urls: list[str]
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """Vigie's recorder and the bare FFmpeg baseline record the same cameras at the
+    same time, and their CPU is read over the same seconds: whatever else the machine
+    does weighs on both alike. Then the recorder is killed with SIGKILL and restarted."""
     from vigie.recording.models import Segment
 
-    rec = start_recorder(env, work, args.segment_seconds, "first")
+    rec = start_recorder(env, work, args, "first")
+    baseline: list[subprocess.Popen[bytes]] = []
     try:
         if not wait_recording(args.cameras, 60):
             raise SystemExit(f"not all cameras recording; see {work}/recorder-first.log")
-        time.sleep(args.warmup)
+        baseline = start_baseline(args, urls, work)
+        time.sleep(args.warmup + 3)
+        pids = [p.pid for p in baseline]
         t0, cpu0, own0 = time.time(), tree_cpu(rec.pid, []), cpu_seconds(rec.pid, True)
+        base0 = tree_cpu(None, pids)
         time.sleep(args.seconds)
         cpu = tree_cpu(rec.pid, []) - cpu0
         own = cpu_seconds(rec.pid, True) - own0
+        base_cpu = tree_cpu(None, pids) - base0
         own_anon = anon_mb(rec.pid)
         wall = time.time() - t0
-        anon = tree_anon(rec.pid, [])
+        anon, base_anon = tree_anon(rec.pid, []), tree_anon(None, pids)
+        stop_baseline(baseline)
         killed_at = time.time()
         rec.send_signal(signal.SIGKILL)
         rec.wait()
     finally:
+        stop_baseline(baseline)
         if rec.poll() is None:
             rec.kill()
-    again = start_recorder(env, work, args.segment_seconds, "restart")
+    again = start_recorder(env, work, args, "restart")
     try:
         # The states still say "recording" (kill -9 wrote nothing): wait for the log.
         wait_log(work / "recorder-restart.log", "recovery scan", 60)
@@ -176,7 +190,7 @@ def run_vigie(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict
         again.send_signal(signal.SIGTERM)
         again.wait(timeout=60)
     segs = list(Segment.objects.unrestricted().filter(closed=True).select_related("storage_pool"))
-    return {
+    vigie = {
         "cpu_core_per_stream": cpu / wall / args.cameras,
         "anon_mb_per_stream": anon / args.cameras,
         "python_cpu_percent": 100 * own / wall,
@@ -187,6 +201,11 @@ def run_vigie(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict
         "lost_seconds_on_kill9": coverage(segs, t0, killed_at)["lost_seconds_on_kill9"],
         "bytes_on_disk_ratio": payload_ratio(segs, t0, killed_at),
     }
+    base = {
+        "cpu_core_per_stream": base_cpu / wall / len(urls),
+        "anon_mb_per_stream": base_anon / len(urls),
+    }
+    return vigie, base
 
 
 def coverage(segs: list[Any], t0: float, t1: float) -> dict[str, float]:
@@ -222,7 +241,9 @@ def payload_ratio(segs: list[Any], t0: float, t1: float, sample: int = 6) -> flo
     return round(disk / payload, 4) if payload else None
 
 
-def run_baseline(args: argparse.Namespace, urls: list[str], work: Path) -> dict[str, float]:
+def start_baseline(
+    args: argparse.Namespace, urls: list[str], work: Path
+) -> list[subprocess.Popen[bytes]]:
     procs = []
     for i, url in enumerate(urls):
         out = work / "baseline" / str(i)
@@ -230,22 +251,18 @@ def run_baseline(args: argparse.Namespace, urls: list[str], work: Path) -> dict[
         cmd = ["ffmpeg", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url]
         cmd += ["-c", "copy", "-f", "segment", "-segment_time", str(args.segment_seconds)]
         procs.append(subprocess.Popen([*cmd, str(out / "%05d.ts")]))
-    try:
-        time.sleep(args.warmup + 3)
-        pids = [p.pid for p in procs]
-        t0, cpu0 = time.time(), tree_cpu(None, pids)
-        time.sleep(args.seconds)
-        cpu, wall = tree_cpu(None, pids) - cpu0, time.time() - t0
-        anon = tree_anon(None, pids)
-    finally:
-        for p in procs:
+    return procs
+
+
+def stop_baseline(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
             p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    return {"cpu_core_per_stream": cpu / wall / len(urls), "anon_mb_per_stream": anon / len(urls)}
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 def main() -> None:
@@ -254,6 +271,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--segment-seconds", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--ingest", choices=["pyav", "ffmpeg"], default="pyav")
     parser.add_argument("--footage", help="loop these files instead of the 720p test pattern")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="vigie-bench-"))
@@ -262,12 +280,12 @@ def main() -> None:
 
     with SimulatedCameras(args.cameras, footage=args.footage) as sim:
         seed(sim.urls, work / "pool")
-        vigie = run_vigie(args, env, work)
-        base = run_baseline(args, sim.urls, work)
+        vigie, base = run_vigie(args, env, work, sim.urls)
     print(
         json.dumps(
             {
                 "cameras": args.cameras,
+                "ingest": args.ingest,
                 "seconds": args.seconds,
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "cpu_per_stream_ratio": round(

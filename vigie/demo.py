@@ -7,12 +7,14 @@ system party ``demo``, so the journal shows where the demo data came from.
 
 The cameras are simulated: their stream URLs point at the simulated cameras that
 ``vigie demo`` starts on 127.0.0.1:8554 (``/cam1`` … ``/camN``, in the order of
-CAMERAS) and their addresses are loopback ones, so nothing ever leaves the machine.
+CAMERAS; ``--rtsp-port`` moves them, and the seeded URLs with them) and their
+addresses are loopback ones, so nothing ever leaves the machine.
 The demo accounts share one fixed password: it is a demo on 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,7 +36,10 @@ from vigie.tenancy.roles import Role
 
 DEMO_PASSWORD = "vigie-demo"  # noqa: S105 - documented demo password, 127.0.0.1 only
 SYNDICATE = ("smv-bievre", "Syndicat mixte de vidéoprotection Bièvre")
-RTSP_BASE = "rtsp://127.0.0.1:8554"
+RTSP_PORT = 8554
+RTSP_BASE = f"rtsp://127.0.0.1:{RTSP_PORT}"
+# A URL the demo seeded, on whatever port it was given then.
+_DEMO_URL = re.compile(r"rtsp://127\.0\.0\.1:\d+/cam\d+")
 
 # slug, name, INSEE code, population, services subscribed (besides recording)
 TOWNS = [
@@ -245,8 +250,14 @@ class SeedReport:
         self.created[kind] = self.created.get(kind, 0) + 1
 
 
-def seed() -> SeedReport:
-    """Create whatever part of the demo data is missing; return what was created."""
+def rtsp_url(n: int, port: int = RTSP_PORT) -> str:
+    """Where the demo's simulated camera ``n`` (from 1) is served."""
+    return f"rtsp://127.0.0.1:{port}/cam{n}"
+
+
+def seed(rtsp_port: int = RTSP_PORT) -> SeedReport:
+    """Create whatever part of the demo data is missing; return what was created.
+    Demo cameras seeded earlier on another RTSP port are pointed at ``rtsp_port``."""
     report = SeedReport(created={})
     with actors.acting_as(actors.system("demo")), transaction.atomic():
         syndicate = tenancy.get_or_create_syndicate(SYNDICATE[1], SYNDICATE[0])
@@ -257,7 +268,9 @@ def seed() -> SeedReport:
             for row in rows
         }
         node, pool = _recording(report)
-        cameras = {c.name: _camera(c, members, sites, node, pool, report) for c in CAMERAS}
+        cameras = {
+            c.name: _camera(c, members, sites, (node, pool), rtsp_port, report) for c in CAMERAS
+        }
         for demo in AUTHORISATIONS:
             _authorisation(demo, members[demo.member], cameras, report)
         for camera in cameras.values():
@@ -330,15 +343,21 @@ def _camera(
     demo: DemoCamera,
     members: dict[str, Member],
     sites: dict[tuple[str, str], Site],
-    node: RecorderNode,
-    pool: StoragePool,
+    recording: tuple[RecorderNode, StoragePool],
+    rtsp_port: int,
     report: SeedReport,
 ) -> Camera:
     member = members[demo.member]
+    n = CAMERAS.index(demo) + 1
+    url = rtsp_url(n, rtsp_port)
     found = Camera.objects.filter(member=member, name=demo.name).first()
     if found is not None:
+        if found.rtsp_main != url and _DEMO_URL.fullmatch(found.rtsp_main):
+            found.rtsp_main = url  # the demo now serves its cameras on another port
+            inventory.save_camera(found)
+            report.count("camera URLs moved")
         return found
-    n = CAMERAS.index(demo) + 1
+    node, pool = recording
     site = sites[(demo.member, demo.site)]
     camera = Camera(
         member=member,
@@ -349,7 +368,7 @@ def _camera(
         ip_address=f"127.0.1.{n}",
         mac_address=f"02:56:49:47:00:{n:02X}",
         # The demo's simulated cameras (`vigie simulate-cameras`) serve /cam1 … /camN.
-        rtsp_main=f"{RTSP_BASE}/cam{n}",
+        rtsp_main=url,
         address=site.address,
         latitude=site.latitude,
         longitude=site.longitude,

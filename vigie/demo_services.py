@@ -12,14 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from vigie.demo import RTSP_BASE
+from vigie.demo import RTSP_PORT, rtsp_url
 
 # How long a child gets to close its files after SIGTERM before it is killed.
 STOP_GRACE_S = 10
-
-
-def _port() -> int:
-    return int(RTSP_BASE.rsplit(":", 1)[1])
 
 
 def _vigie(*args: str) -> subprocess.Popen[bytes]:
@@ -58,17 +54,22 @@ def run_until_stopped(argv: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def demo_services(cameras: int, footage: str | None, out: Any) -> Iterator[None]:
+def demo_services(
+    cameras: int, footage: str | None, out: Any, port: int = RTSP_PORT
+) -> Iterator[None]:
     """Start the demo's camera simulator, recorder and retention loop; stop them after."""
     from vigie.recording.simulator import SimulatedCameras
 
     source = Path(footage) if footage else None
     if source is not None and not source.is_dir():
         raise SystemExit(f"vigie demo: --footage {footage}: no such folder")
-    out.write(f"Simulated cameras: {cameras} on {RTSP_BASE}/cam1 … /cam{cameras}")
+    out.write(f"Simulated cameras: {cameras} on {rtsp_url(1, port)} … /cam{cameras}")
     out.write("  (first start encodes the footage once; later starts reuse it)")
-    with SimulatedCameras(cameras, port=_port(), footage=source):
-        children = [_vigie("recorder"), _vigie("retention", "loop", "--interval", "300")]
+    with SimulatedCameras(cameras, port=port, footage=source):
+        children = [
+            _vigie("recorder"),
+            _vigie("retention", "loop", "--interval", "300"),
+        ]
         out.write("Recorder and retention loop started.")
         try:
             yield

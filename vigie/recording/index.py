@@ -236,6 +236,13 @@ def set_state(
         row.restarts += 1
     if not (changed or last_data_at or restarted) and row.node_id == node_id:
         return
+    if not (changed or restarted) and row.node_id == node_id:
+        # The heartbeat of a camera that records (every 30 s, every camera): one
+        # UPDATE, not a validated save (the recorder is a system party: bulk is allowed).
+        CameraRecordingState.objects.unrestricted().filter(pk=row.pk).update(
+            last_data_at=row.last_data_at
+        )
+        return
     row.node_id, row.state, row.detail = node_id, state, detail[:500]
     row.save()
 

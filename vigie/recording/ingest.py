@@ -101,6 +101,18 @@ def build_command(spec: IngestSpec, input_args: InputArgs) -> list[str]:
     return cmd
 
 
+class FfmpegEngine:
+    """Starts one FFmpeg process per camera (``vigie recorder --ingest ffmpeg``)."""
+
+    name = "ffmpeg"
+
+    def __init__(self, input_args: InputArgs) -> None:
+        self.input_args = input_args
+
+    def start(self, spec: IngestSpec) -> FfmpegProcess:
+        return FfmpegProcess(build_command(spec, self.input_args))
+
+
 def _num(value: float) -> str:
     return f"{value:g}"
 
@@ -142,8 +154,15 @@ class FfmpegProcess:
                 self.errors.append(line)
         self.proc.stderr.close()
 
+    def media_of(self, file_name: str) -> None:
+        return None  # ffprobe on the first file tells (index.close_segment)
+
     def poll(self) -> int | None:
         return self.proc.poll()
+
+    def terminate(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
 
     def stop(self, grace_s: float = 3.0) -> int:
         """SIGTERM (FFmpeg then closes its files properly), SIGKILL if it lingers."""

@@ -20,7 +20,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigie.recording import tsindex
+from vigie.recording import livewindow, tsindex
 from vigie.recording.paths import segment_file
 
 MAX_RANGE = timedelta(hours=24)
@@ -439,6 +439,7 @@ LIVE_PLAYLIST = "index.m3u8"
 # The recorder names its parts itself; anything else (dots, slashes, long names) is
 # refused before the file system is touched.
 LIVE_PART_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}\.ts$")
+LIVE_SEGMENT_NAME = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})T\d{6}Z\.ts")
 LIVE_SESSION_WINDOW = timedelta(minutes=5)
 
 
@@ -464,11 +465,29 @@ def live_path(camera: Any, name: str) -> Path | None:
 
     if name != LIVE_PLAYLIST and not LIVE_PART_NAME.fullmatch(name):
         return None
+    if name.startswith(livewindow.PART_PREFIX):
+        return _live_segment(camera, name.removeprefix(livewindow.PART_PREFIX))
     for pool in live_pools(camera):
         folder = live_dir(pool, camera.pk).resolve()
         path = (folder / name).resolve()
         # resolve() follows links: a link leading out of the folder is refused.
         if path.parent == folder and path.is_file():
+            return path
+    return None
+
+
+def _live_segment(camera: Any, file_name: str) -> Path | None:
+    """A part of the PyAV ingest's live window: a byte range of a segment file of this
+    camera, named by its UTC start (``livewindow``)."""
+    from vigie.recording.paths import segment_dir
+
+    start = LIVE_SEGMENT_NAME.fullmatch(file_name)
+    if start is None:
+        return None
+    day = f"{start['y']}-{start['m']}-{start['d']}"
+    for pool in live_pools(camera):
+        path = segment_dir(pool, camera.pk) / day / file_name
+        if path.is_file() and not path.is_symlink():
             return path
     return None
 

@@ -1,10 +1,12 @@
-"""The recorder service: one process supervising one FFmpeg child per camera.
+"""The recorder service: one process supervising one ingest per camera.
 
+An ingest is a PyAV thread (``avingest``, the default) or an FFmpeg child
+(``ingest``, ``--ingest ffmpeg``); both write the same files and answer the same calls.
 One loop (the thread that calls ``Recorder.run``) does every decision and every database
 write, a tick at a time: it re-reads the inventory every ``inventory_every_s``, and on
-each tick looks at each camera's child (exit code, newest file, bytes written). The only
-other threads read FFmpeg's stderr, so that a chatty child never blocks. What to do is
-decided by the pure functions of ``supervision``; rows are written by ``index``.
+each tick looks at each camera's ingest (ended or not, newest file, bytes written).
+Ingest threads only read their camera and write their files. What to do is decided by
+the pure functions of ``supervision``; rows are written by ``index``.
 """
 
 from __future__ import annotations
@@ -26,14 +28,14 @@ from django.db import close_old_connections, connections
 from vigie.core import actors
 from vigie.inventory.models import Authorisation, Camera, RecorderNode, StoragePool, in_force
 from vigie.recording import index, storage_alarms, supervision
+from vigie.recording.avingest import AvEngine, AvIngest, AvOptions
 from vigie.recording.ingest import (
+    FfmpegEngine,
     FfmpegProcess,
     IngestSpec,
     InputArgs,
-    build_command,
     clear_live,
     prepare_dirs,
-    rtsp_input,
 )
 from vigie.recording.models import GapCause, IngestState, Segment
 
@@ -79,7 +81,7 @@ class CameraRunner:
         self.rec = recorder
         self.policy = recorder.policy
         self.target = target
-        self.proc: FfmpegProcess | None = None
+        self.proc: FfmpegProcess | AvIngest | None = None
         self.spec: IngestSpec | None = None
         self.current: Segment | None = None
         self.current_size = 0
@@ -163,7 +165,7 @@ class CameraRunner:
         self.floor_name = f"{wall():%Y%m%dT%H%M%SZ}.ts"
         try:
             prepare_dirs(self.spec, [f"{d:%Y-%m-%d}" for d in (today, today + timedelta(1))])
-            self.proc = FfmpegProcess(build_command(self.spec, self.rec.input_args))
+            self.proc = self.rec.engine.start(self.spec)
         except OSError as exc:
             self._failed_to_start(str(exc), now)
             return
@@ -196,6 +198,8 @@ class CameraRunner:
                 self._close_current()
             pool = self.target.pool
             assert pool is not None
+            known = self.proc.media_of(path.name) if self.proc is not None else None
+            self.media = known or self.media  # PyAV knows each file's; FFmpeg: ffprobe
             self.current = index.open_segment(self.camera_id, pool, rel, start, self.media)
             self.current_abs, self.current_size = path, 0
             self.last_start = start
@@ -308,7 +312,7 @@ class CameraRunner:
 
     def signal_stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.proc.terminate()
+            self.proc.terminate()
 
     def abandon(self) -> None:
         """What kill -9 of the recorder does to this camera: the child dies, nothing
@@ -341,13 +345,21 @@ class Recorder:
         node: RecorderNode,
         policy: supervision.Policy | None = None,
         *,
+        engine: AvEngine | FfmpegEngine | None = None,
         input_args: InputArgs | None = None,
         pool_writable: Callable[[StoragePool], bool] = default_pool_writable,
         live: bool = True,
     ) -> None:
+        """``input_args`` (tests) selects the FFmpeg engine with those input options."""
         self.node = node
         self.policy = policy or supervision.Policy()
-        self.input_args = input_args or rtsp_input(self.policy.rtsp_timeout_us)
+        if engine is None:
+            engine = (
+                FfmpegEngine(input_args)
+                if input_args is not None
+                else AvEngine(AvOptions.for_policy(self.policy))
+            )
+        self.engine = engine
         self.pool_writable = pool_writable
         self.live = live
         self.runners: dict[int, CameraRunner] = {}

@@ -12,6 +12,7 @@ What FFmpeg 5.1 does, and why these rules look the way they do (measured here):
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -105,6 +106,14 @@ def stagger_offset(camera_id: int, segment_time_s: float) -> float:
     return round((camera_id * 0.6180339887498949) % 1.0 * segment_time_s, 3)
 
 
+def next_boundary(now: float, period_s: float, offset_s: float) -> float:
+    """The first instant after ``now`` (epoch seconds) where this camera's segment
+    period turns, i.e. ``offset_s`` past a multiple of ``period_s`` (what FFmpeg's
+    ``-segment_atclocktime`` with ``-segment_clocktime_offset`` does)."""
+    turns = math.floor((now - offset_s) / period_s) + 1
+    return turns * period_s + offset_s
+
+
 # ---------------------------------------------------------------- when to restart
 
 
@@ -132,15 +141,35 @@ def watchdog_expired(last_progress: float, now: float, policy: Policy) -> bool:
 
 # ---------------------------------------------------------------- what an end means
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"No space left on device|Disk quota exceeded", re.I), GapCause.DISK_FULL),
-    (re.compile(r"40[13] (Unauthorized|Forbidden)|404 Not Found|Connection refused", re.I), "c"),
-    (re.compile(r"Connection timed out|No route to host|Network is unreachable", re.I), "c"),
-    (re.compile(r"Name or service not known|Temporary failure in name resolution", re.I), "c"),
-    (re.compile(r"matches no streams|Could not find codec parameters", re.I), "b"),
-    (re.compile(r"Invalid data found when processing input|no video stream", re.I), "b"),
-)
-_CODES = {"c": GapCause.CONNECT_FAILED, "b": GapCause.BAD_STREAM}
+# What an ingest's last words mean: the gap's cause and a sentence an operator reads
+# first on the dashboard (the engine's own line follows it, for the technician).
+_CONNECT, _BAD = GapCause.CONNECT_FAILED, GapCause.BAD_STREAM
+_PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"No space left on device|Disk quota exceeded", re.I), GapCause.DISK_FULL,
+     "storage full"),
+    (re.compile(r"401 Unauthorized|authorization failed", re.I), _CONNECT,
+     "authentication refused (401): wrong or missing user name or password"),
+    (re.compile(r"403 Forbidden", re.I), _CONNECT, "access forbidden by the camera (403)"),
+    (re.compile(r"404 Not Found", re.I), _CONNECT,
+     "stream not found on the camera (404)"),
+    (re.compile(r"Connection refused", re.I), _CONNECT, "camera unreachable: connection refused"),
+    (re.compile(r"Connection timed out|No route to host|Network is unreachable", re.I), _CONNECT,
+     "camera unreachable"),
+    (re.compile(r"Name or service not known|Temporary failure in name resolution", re.I),
+     _CONNECT, "camera host name not found"),
+    (re.compile(r"matches no streams|no video stream", re.I), _BAD,
+     "no video stream in what the camera sends"),
+    (re.compile(r"Could not find codec parameters|Invalid data found when processing input",
+                re.I), _BAD, "unreadable stream"),
+    # The PyAV ingest's own words for its timeouts (avingest).
+    (re.compile(r"^no data from the camera for", re.I), GapCause.STALLED,
+     "the camera stopped sending images"),
+    (re.compile(r"^no answer from the camera", re.I), _CONNECT, "camera does not answer"),
+)  # fmt: skip
+_STATES: dict[str, str] = {
+    GapCause.DISK_FULL: IngestState.DISK_FULL,
+    GapCause.STALLED: IngestState.STALLED,
+}
 # Lines that say nothing about why an ingest ended.
 _NOISE = re.compile(
     r"^(Last message repeated|Press \[q\]|Exiting normally|\s*$)|"
@@ -154,9 +183,14 @@ def meaningful(line: str) -> bool:
     return not _NOISE.search(line)
 
 
+_CONTEXT = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")
+# "rtsp://user:secret@host/…": the credentials must not reach the dashboard or the log.
+_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s@]*@", re.I)
+
+
 def _strip_context(line: str) -> str:
     # "[rtsp @ 0x55d…] method DESCRIBE failed: 401 Unauthorized" → the message only.
-    return re.sub(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", line.strip())[:480]
+    return _USERINFO.sub(r"\1", _CONTEXT.sub("", line.strip()))[:400]
 
 
 @dataclass(frozen=True)
@@ -177,11 +211,10 @@ def classify_end(
     and whether it wrote footage. FFmpeg's code alone means little (0 on a dead server)."""
     lines = [_strip_context(e) for e in errors if meaningful(e)]
     for line in reversed(lines):
-        for pattern, code in _PATTERNS:
+        for pattern, cause, message in _PATTERNS:
             if pattern.search(line):
-                cause = _CODES.get(code, code)
-                state = IngestState.DISK_FULL if cause == GapCause.DISK_FULL else None
-                return EndVerdict(cause, line, state or IngestState.RECONNECTING)
+                state = _STATES.get(cause, IngestState.RECONNECTING)
+                return EndVerdict(cause, f"{message} ({line})", state)
     last = lines[-1] if lines else ""
     if watchdog:
         what = "no new data" if got_data else "no data since the connection"
@@ -191,7 +224,7 @@ def classify_end(
             IngestState.STALLED,
         )
     if got_data:
-        detail = last or f"stream ended (ffmpeg exit code {returncode})"
+        detail = last or f"the camera ended the stream (exit code {returncode})"
         return EndVerdict(GapCause.SOURCE_ENDED, detail, IngestState.RECONNECTING)
-    detail = last or f"no footage received (ffmpeg exit code {returncode})"
+    detail = last or f"no footage received (exit code {returncode})"
     return EndVerdict(GapCause.CONNECT_FAILED, detail, IngestState.RECONNECTING)

@@ -15,11 +15,21 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import quote
 
-from vigie.recording.simulator.footage import CODECS, Clip, footage_clips, pattern_clip
+from vigie.recording.simulator.footage import (
+    CODECS,
+    Clip,
+    footage_clips,
+    parse_variant,
+    pattern_clip,
+    variant_clip,
+)
+
+Credentials = tuple[str, str]
 
 SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
 # Overridable for systems whose python3 with ``gi`` lives elsewhere.
@@ -59,6 +69,16 @@ class SimulatedCameras:
     answers 404 until ``start_camera(i)``; ``freeze_camera(i)`` keeps connections open
     but sends nothing until ``thaw_camera(i)``. ``stop()`` (or leaving the ``with``)
     ends the server process, killing it if it does not quit in time.
+
+    ``auth=("user", "password")`` makes every camera ask for credentials (Digest; none
+    or a wrong pair gets 401 Unauthorized); ``url(i, user, password)`` puts them in the
+    URL.
+    ``variants={3: ["h264", "h265"]}`` gives camera 3 the streams it serves in turn: the
+    first from the start, the next after each ``switch_camera(3)`` (the camera is
+    reconfigured: its clients are disconnected, and reconnect to the new stream).
+    Variant names: ``h264``/``h265`` (the camera's footage in that codec),
+    ``h265@640x360`` (a small test pattern), ``h264@1280x720+640x360`` (a pattern whose
+    size changes mid-loop, inside one session), ``aac`` (audio only, no video).
     """
 
     def __init__(
@@ -69,6 +89,9 @@ class SimulatedCameras:
         codec: str = "h264",
         cache: Path | None = None,
         host: str = "127.0.0.1",
+        *,
+        auth: Credentials | None = None,
+        variants: Mapping[int, Sequence[str]] | None = None,
     ) -> None:
         if count < 1:
             raise ValueError("count must be at least 1")
@@ -77,7 +100,17 @@ class SimulatedCameras:
         self.count, self.port, self.codec, self.host = count, port, codec, host
         self.footage = Path(footage) if footage is not None else None
         self.cache = cache
+        self.auth = auth
+        self.variants: dict[int, list[str]] = {i: list(v) for i, v in (variants or {}).items()}
+        for index in self.variants:
+            self._check_index(index)
+        for names in self.variants.values():
+            if not names:
+                raise ValueError("a camera's variants cannot be empty")
+            for name in names:
+                parse_variant(name)
         self.clips: list[Clip] = []
+        self.variant_clips: dict[int, list[Clip]] = {}
         self.process: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._workdir: str | None = None
@@ -92,14 +125,30 @@ class SimulatedCameras:
                 self.clips = footage_clips(self.footage, self.codec, self.cache)
             else:
                 self.clips = [pattern_clip(self.codec, self.cache)]
+            for index, names in self.variants.items():
+                regular = self.clips[(index - 1) % len(self.clips)]
+                self.variant_clips[index] = [variant_clip(n, regular, self.cache) for n in names]
         return self.clips
+
+    def server_config(self) -> dict[str, object]:
+        specs: list[dict[str, object]] = []
+        for index, base in enumerate(camera_specs(self.count, self.prepare()), start=1):
+            spec: dict[str, object] = dict(base)
+            clips = self.variant_clips.get(index)
+            if clips:
+                spec["variants"] = [{"clip": c.path, "codec": c.codec, "fps": c.fps} for c in clips]
+            specs.append(spec)
+        config: dict[str, object] = {"port": self.port, "cameras": specs}
+        if self.auth is not None:
+            config["auth"] = list(self.auth)
+        return config
 
     def start(self) -> list[str]:
         if self.process is not None:
             return self.urls
         if shutil.which(GI_PYTHON) is None:
             raise SimulatorError(f"{GI_PYTHON} not found (Debian packages python3-gi, …)")
-        config = {"port": self.port, "cameras": camera_specs(self.count, self.prepare())}
+        config = self.server_config()
         self._workdir = tempfile.mkdtemp(prefix="vigie-simulator-")
         config_path = Path(self._workdir) / "config.json"
         config_path.write_text(json.dumps(config), encoding="utf-8")
@@ -170,9 +219,13 @@ class SimulatedCameras:
     def urls(self) -> list[str]:
         return [self.url(index) for index in range(1, self.count + 1)]
 
-    def url(self, index: int) -> str:
+    def url(self, index: int, user: str | None = None, password: str | None = None) -> str:
+        """Camera ``index``'s URL; with ``user`` (and ``password``), carrying them."""
         self._check_index(index)
-        return f"rtsp://{self.host}:{self.port}/cam{index}"
+        who = ""
+        if user is not None:
+            who = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "") + "@"
+        return f"rtsp://{who}{self.host}:{self.port}/cam{index}"
 
     @property
     def pid(self) -> int | None:
@@ -189,6 +242,12 @@ class SimulatedCameras:
 
     def thaw_camera(self, index: int) -> None:
         self._command("thaw", index)
+
+    def switch_camera(self, index: int) -> None:
+        """Camera ``index`` moves to its next variant; its clients are disconnected."""
+        if index not in self.variants:
+            raise ValueError(f"camera {index} has no variants to switch between")
+        self._command("switch", index)
 
     def _check_index(self, index: int) -> None:
         if not 1 <= index <= self.count:

@@ -7,6 +7,11 @@ frame's timestamp is just its index), a keyframe every 2 s carrying its paramete
 sets (a client may join at any keyframe) and one access unit delimiter per frame (the
 server cuts frames there without parsing slices). Audio is dropped.
 
+Besides each camera's regular clip, a camera may serve *variants* (``variant_clip``):
+the same footage in the other codec, a small test pattern of a given size, a pattern
+whose resolution changes half-way through its loop, or an audio-only AAC stream. They
+are made and cached the same way.
+
 Cache: ``<VIGIE_DATA_DIR>/simulator/<name>-<key>.<codec>`` plus ``.json`` metadata,
 where the key hashes the source file (path, size, mtime) and the recipe, so a changed
 source or recipe makes a new entry. Files appear by atomic rename: a concurrent run
@@ -18,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +32,12 @@ from fractions import Fraction
 from pathlib import Path
 
 CODECS = ("h264", "h265")
+AUDIO = "aac"
+# "h264", "h265@640x360", "h264@1280x720+640x360" (a size change inside the stream).
+_VARIANT = re.compile(r"^(h264|h265)(?:@(\d+)x(\d+)(?:\+(\d+)x(\d+))?)?$")
+# Variant patterns are short: encoding stays cheap (~1 s at 640x360, ~4 s for H.265 720p).
+VARIANT_SECONDS = 6
+AUDIO_RATE = 16_000  # Hz; AAC frames hold 1024 samples each
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".ts", ".m4v", ".webm", ".mpg", ".mpeg"}
 KEYFRAME_SECONDS = 2
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -42,8 +54,8 @@ class Clip:
     """A cached elementary stream ready to be looped by the RTSP server."""
 
     path: str
-    codec: str  # "h264" | "h265"
-    fps: str  # a fraction, e.g. "25/1" or "30000/1001"
+    codec: str  # "h264" | "h265" | "aac"
+    fps: str  # frames per second as a fraction, e.g. "25/1" (AAC: rate / 1024)
     width: int
     height: int
     duration: float  # seconds of one loop
@@ -162,20 +174,30 @@ def require_ffmpeg() -> None:
             raise FootageError(f"{tool} is not installed (Debian package ffmpeg)")
 
 
-def pattern_clip(codec: str = "h264", cache: Path | None = None) -> Clip:
-    """A 30 s 1280×720 25 fps pattern with moving shapes and a burned-in clock."""
+def pattern_clip(
+    codec: str = "h264",
+    cache: Path | None = None,
+    *,
+    size: tuple[int, int] = (1280, 720),
+    seconds: int = 30,
+) -> Clip:
+    """A test pattern with moving shapes and a burned-in clock (1280×720 25 fps 30 s
+    unless asked otherwise)."""
     require_ffmpeg()
     cache = cache or cache_dir()
-    fps, width, height, seconds = Fraction(25), 1280, 720, 30
+    fps, (width, height) = Fraction(25), size
     text = ""
     if FONT.is_file():
         # The clock shows the position in the loop (the pattern is made once, not live).
+        fontsize = max(12, height // 18)
         text = (
             f",drawtext=fontfile={FONT}:text='Vigie simulated camera  %{{pts\\:hms}}'"
-            ":fontsize=40:fontcolor=white:box=1:boxcolor=black@0.6:x=24:y=24"
+            f":fontsize={fontsize}:fontcolor=white:box=1:boxcolor=black@0.6:x=24:y=24"
         )
     source = f"testsrc2=size={width}x{height}:rate={fps}{text}"
-    target = cache / f"testsrc2-{_cache_key(source, codec)}.{codec}"
+    # The default pattern keeps its historical key, so existing caches stay valid.
+    key = _cache_key(source, codec, *([] if seconds == 30 else [seconds]))
+    target = cache / f"testsrc2-{key}.{codec}"
     cached = _load_cached(target)
     if cached is not None:
         return cached
@@ -210,3 +232,84 @@ def footage_clips(folder: Path, codec: str = "h264", cache: Path | None = None) 
     if not sources:
         raise FootageError(f"{folder}: no video files ({', '.join(sorted(VIDEO_SUFFIXES))})")
     return [transcode(path, codec, cache) for path in sources]
+
+
+# ---------------------------------------------------------------- variants
+
+
+def audio_clip(cache: Path | None = None) -> Clip:
+    """A stream with no video at all (a camera's microphone alone, a misconfigured
+    encoder): a 440 Hz tone, AAC-LC 16 kHz mono in ADTS frames."""
+    require_ffmpeg()
+    cache = cache or cache_dir()
+    source = f"sine=frequency=440:sample_rate={AUDIO_RATE}"
+    target = cache / f"sine-{_cache_key(source, AUDIO)}.{AUDIO}"
+    cached = _load_cached(target)
+    if cached is not None:
+        return cached
+    fps = Fraction(AUDIO_RATE, 1024)
+    clip = Clip(str(target), AUDIO, str(fps), 0, 0, float(VARIANT_SECONDS), "sine")
+    inputs = ["-f", "lavfi", "-i", source, "-t", str(VARIANT_SECONDS)]
+    extra = ["-vn", "-ac", "1", "-c:a", "aac", "-b:a", "32k", "-f", "adts"]
+    return _encode(inputs, target, clip, extra)
+
+
+def resizing_clip(codec: str, sizes: list[tuple[int, int]], cache: Path | None = None) -> Clip:
+    """A pattern whose picture size changes inside the stream (first size, then the
+    next…), without the session dropping: the parts are Annex-B streams whose first
+    keyframe carries the new parameter sets, so they are simply concatenated."""
+    cache = cache or cache_dir()
+    parts = [pattern_clip(codec, cache, size=size, seconds=VARIANT_SECONDS) for size in sizes]
+    key = _cache_key("resizing", codec, *(part.path for part in parts))
+    target = cache / f"resizing-{key}.{codec}"
+    cached = _load_cached(target)
+    if cached is not None:
+        return cached
+    first = parts[0]
+    duration = sum(part.duration for part in parts)
+    clip = Clip(str(target), codec, first.fps, first.width, first.height, duration, "resizing")
+    fd, tmp = tempfile.mkstemp(dir=cache, prefix=".tmp-", suffix=target.suffix)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                out.write(Path(part.path).read_bytes())
+        os.chmod(tmp, 0o644)
+        target.with_suffix(".json").write_text(json.dumps(asdict(clip)), encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return clip
+
+
+def parse_variant(name: str) -> tuple[str, list[tuple[int, int]]]:
+    """``"aac"`` → ("aac", []); ``"h265@640x360"`` → ("h265", [(640, 360)]);
+    ``"h264"`` → ("h264", []) (the camera's own footage in that codec)."""
+    if name == AUDIO:
+        return AUDIO, []
+    match = _VARIANT.match(name)
+    if match is None:
+        raise FootageError(
+            f"unknown stream variant {name!r}: h264, h265, CODEC@WxH, CODEC@WxH+WxH or aac"
+        )
+    numbers = [int(n) for n in match.groups()[1:] if n is not None]
+    sizes = list(zip(numbers[::2], numbers[1::2], strict=True))
+    if any(not (16 <= n <= 4096 and n % 2 == 0) for n in numbers):
+        raise FootageError(f"{name!r}: sizes must be even, 16 to 4096")
+    return match.group(1), sizes
+
+
+def variant_clip(name: str, regular: Clip, cache: Path | None = None) -> Clip:
+    """The clip of one stream variant for a camera whose regular clip is ``regular``."""
+    codec, sizes = parse_variant(name)
+    if codec == AUDIO:
+        return audio_clip(cache)
+    if len(sizes) > 1:
+        return resizing_clip(codec, sizes, cache)
+    if sizes:
+        return pattern_clip(codec, cache, size=sizes[0], seconds=VARIANT_SECONDS)
+    if regular.codec == codec:
+        return regular
+    if regular.source == "testsrc2":
+        return pattern_clip(codec, cache)
+    return transcode(Path(regular.source), codec, cache)

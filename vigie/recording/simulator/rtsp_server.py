@@ -8,10 +8,15 @@ child of ``vigie.recording.simulator.SimulatedCameras`` or ``vigie simulate-came
 CONFIG.json: ``{"port": 0, "cameras": [{"path": "/cam1", "clip": "/…/clip.h264",
 "codec": "h264", "fps": "25/1", "offset": 0.0}, …]}``. Each clip is an Annex-B
 elementary stream (H.264 or H.265) with one access unit delimiter per frame, no
-B-frames and regular keyframes carrying their parameter sets, as made by
-``vigie.recording.simulator.footage``. The server splits every clip into frames once,
-then each camera pushes those frames through ``appsrc ! rtph26Xpay`` with timestamps
-that keep increasing across loops: nothing is decoded or encoded per camera.
+B-frames and regular keyframes carrying their parameter sets, or an AAC stream in
+ADTS frames (codec ``aac``), as made by ``vigie.recording.simulator.footage``. The
+server splits every clip into frames once, then each camera pushes those frames
+through ``appsrc ! rtph26Xpay`` (``aacparse ! rtpmp4gpay``) with timestamps that keep
+increasing across loops: nothing is decoded or encoded per camera.
+
+Optional: ``"auth": [USER, PASSWORD]`` (every camera asks for them, with Digest) and
+per camera ``"variants": [{"clip", "codec", "fps"}, …]`` (the streams it can serve, the
+first at start; ``switch I`` moves to the next one).
 
 Each camera runs on its own virtual clock (``offset`` seconds into its loop when the
 server starts), so cameras sharing a clip show different moments, and a client that
@@ -21,7 +26,9 @@ Protocol: once listening, the server prints ``ready PORT`` on stdout. It then re
 one command per line on stdin and answers ``ok COMMAND`` or ``error MESSAGE``:
 ``stop I`` (camera I goes away: its clients are disconnected, new ones get 404),
 ``start I`` (it serves again), ``freeze I`` (connections stay open but no data flows),
-``thaw I``, ``quit``. End of stdin (the parent died) or SIGTERM/SIGINT stop the server.
+``thaw I``, ``switch I`` (camera I is reconfigured: its clients are disconnected and it
+serves its next variant from then on), ``quit``. End of stdin (the parent died) or
+SIGTERM/SIGINT stop the server.
 """
 
 from __future__ import annotations
@@ -37,13 +44,23 @@ from typing import Any
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 # Frames are pushed by one timer for every camera: 20 ms keeps the send jitter under a
 # frame at 25-30 fps (timestamps stay exact); 10 ms cost ~10 % more CPU (bench/simulator.py).
 TICK_MS = 20
 AUD_TYPES = {"h264": 9, "h265": 35}
+CAPS = {
+    "h264": "video/x-h264,stream-format=byte-stream,alignment=au",
+    "h265": "video/x-h265,stream-format=byte-stream,alignment=au",
+    "aac": "audio/mpeg,mpegversion=4,stream-format=adts",
+}
+PAYLOADERS = {"h264": "rtph264pay config-interval=0", "h265": "rtph265pay config-interval=0"}
+# aacparse turns ADTS into the raw frames (and codec data) RFC 3640 payloading wants.
+PAYLOADERS["aac"] = "aacparse ! rtpmp4gpay"
+VIEWER = "viewer"  # the role that credentials give, and that every camera grants
 
 
 def nal_type(codec: str, header: int) -> int:
@@ -78,6 +95,23 @@ def split_access_units(data: bytes, codec: str) -> list[tuple[bytes, bool]]:
     return units
 
 
+def split_adts(data: bytes) -> list[tuple[bytes, bool]]:
+    """Cut an AAC stream into its ADTS frames (each one decodable alone: all "key")."""
+    frames: list[tuple[bytes, bool]] = []
+    pos = 0
+    while pos + 7 <= len(data) and data[pos] == 0xFF and data[pos + 1] & 0xF0 == 0xF0:
+        length = (data[pos + 3] & 0x03) << 11 | data[pos + 4] << 3 | data[pos + 5] >> 5
+        if length < 7:
+            break
+        frames.append((data[pos : pos + length], True))
+        pos += length
+    return frames
+
+
+def split_frames(data: bytes, codec: str) -> list[tuple[bytes, bool]]:
+    return split_adts(data) if codec == "aac" else split_access_units(data, codec)
+
+
 def running_time(element: Any) -> int | None:
     """The element's running time, only once it is fully PLAYING.
 
@@ -99,9 +133,9 @@ class Clip:
 
     def __init__(self, path: str, codec: str, fps: Fraction) -> None:
         with open(path, "rb") as handle:
-            units = split_access_units(handle.read(), codec)
+            units = split_frames(handle.read(), codec)
         if not units or not units[0][1]:
-            raise ValueError(f"{path}: no access unit delimiters or no leading keyframe")
+            raise ValueError(f"{path}: no frames, or no leading keyframe")
         self.codec = codec
         self.frame_ns = int(Fraction(Gst.SECOND) / fps)
         self.buffers = [Gst.Buffer.new_wrapped(data) for data, _ in units]
@@ -122,9 +156,10 @@ class Clip:
 class Camera:
     """One simulated camera: a mount point, a shared media, a position in its loop."""
 
-    def __init__(self, path: str, clip: Clip, offset_s: float, epoch: float) -> None:
+    def __init__(self, path: str, variants: list[Clip], offset_s: float, epoch: float) -> None:
         self.path = path
-        self.clip = clip
+        self.variants = variants
+        self.variant = 0
         self.epoch = epoch - offset_s  # the monotonic instant when the loop was at frame 0
         self.stopped = False
         self.frozen = False
@@ -135,21 +170,20 @@ class Camera:
         self.started_at = 0.0  # monotonic instant of the first frame pushed
         self.base_pts = 0
 
+    @property
+    def clip(self) -> Clip:
+        return self.variants[self.variant]
+
     def loop_position(self, now: float) -> int:
         """The frame the camera shows at ``now`` on its own virtual clock."""
         frame = int((now - self.epoch) * Gst.SECOND / self.clip.frame_ns)
         return frame % len(self.clip)
 
     def launch(self) -> str:
-        caps = (
-            "video/x-h264,stream-format=byte-stream,alignment=au"
-            if self.clip.codec == "h264"
-            else "video/x-h265,stream-format=byte-stream,alignment=au"
-        )
-        pay = "rtph264pay" if self.clip.codec == "h264" else "rtph265pay"
+        codec = self.clip.codec
         return (
-            f'( appsrc name=src is-live=true format=time do-timestamp=false caps="{caps}" '
-            f"! {pay} name=pay0 pt=96 config-interval=0 )"
+            f'( appsrc name=src is-live=true format=time do-timestamp=false caps="{CAPS[codec]}" '
+            f"! {PAYLOADERS[codec]} name=pay0 pt=96 )"
         )
 
     def resync(self, now: float, running_ns: int) -> None:
@@ -189,19 +223,46 @@ class Server:
         epoch = time.monotonic()
         self.cameras: list[Camera] = []
         for spec in config["cameras"]:
-            key = (spec["clip"], spec["codec"], spec["fps"])
-            if key not in clips:
-                clips[key] = Clip(spec["clip"], spec["codec"], Fraction(spec["fps"]))
-            self.cameras.append(Camera(spec["path"], clips[key], float(spec["offset"]), epoch))
+            variants = []
+            for variant in spec.get("variants") or [spec]:
+                key = (variant["clip"], variant["codec"], variant["fps"])
+                if key not in clips:
+                    clips[key] = Clip(key[0], key[1], Fraction(key[2]))
+                variants.append(clips[key])
+            offset = float(spec["offset"])
+            self.cameras.append(Camera(spec["path"], variants, offset, epoch))
+        if config.get("auth"):
+            self.setup_auth(*config["auth"])
         for camera in self.cameras:
             self.mount(camera)
         self.server.connect("client-connected", self.on_client)
+
+    def setup_auth(self, user: str, password: str) -> None:
+        """Digest, as IP cameras ask for it (Basic credentials sent unasked are accepted
+        too; the bindings cannot advertise both methods). No default token: a client
+        without credentials, or with wrong ones, gets 401 Unauthorized and a challenge,
+        as from a real camera (a token for anonymous clients would make GStreamer answer
+        404 instead)."""
+        auth = GstRtspServer.RTSPAuth()
+        auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+        token = GstRtspServer.RTSPToken()
+        token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, VIEWER)
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+        auth.add_digest(user, password, token)
+        self.server.set_auth(auth)
 
     def mount(self, camera: Camera) -> None:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(camera.launch())
         # One pipeline per camera, whatever the number of viewers, as a real camera.
         factory.set_shared(True)
+        if self.server.get_auth() is not None:
+            factory.add_role_from_structure(
+                Gst.Structure.new_from_string(
+                    f"{VIEWER}, media.factory.access=(boolean)true, "
+                    "media.factory.construct=(boolean)true"
+                )
+            )
         factory.connect("media-configure", self.on_media, camera)
         self.server.get_mount_points().add_factory(camera.path, factory)
 
@@ -252,7 +313,7 @@ class Server:
         if words == ["quit"]:
             self.loop.quit()
             return "ok quit"
-        if len(words) != 2 or words[0] not in ("stop", "start", "freeze", "thaw"):
+        if len(words) != 2 or words[0] not in ("stop", "start", "freeze", "thaw", "switch"):
             return f"error unknown command {line.strip()!r}"
         try:
             camera = self.cameras[int(words[1]) - 1]
@@ -268,6 +329,17 @@ class Server:
         self.server.get_mount_points().remove_factory(camera.path)
         for client in list(self.clients.pop(camera.path, ())):
             client.close()
+
+    def do_switch(self, camera: Camera) -> None:
+        """A reconfigured camera: the session drops, and whoever reconnects gets the
+        next variant (another codec, another size…) at the same URL."""
+        was_serving = not camera.stopped
+        self.do_stop(camera)
+        camera.appsrc = None  # the old pipeline must not get the new clip's frames
+        camera.started = False
+        camera.variant = (camera.variant + 1) % len(camera.variants)
+        if was_serving:
+            self.do_start(camera)
 
     def do_start(self, camera: Camera) -> None:
         if camera.stopped:

@@ -32,7 +32,12 @@ def rtsp_cameras() -> Iterator[StartCameras]:
 
     Keyword arguments: ``footage=DIR`` loops the video files of DIR (cameras take them
     round-robin, at their native size and frame rate) instead of the 1280×720 25 fps
-    test pattern; ``codec="h265"`` serves H.265; ``port=N`` a fixed port. Streams are
+    test pattern; ``codec="h265"`` serves H.265; ``port=N`` a fixed port;
+    ``auth=(user, password)`` makes every camera ask for them (Digest; else 401, and
+    ``cams.url(i, user, password)`` gives the URL with them); ``variants={i: ["h264",
+    "h265"]}`` lets ``cams.switch_camera(i)`` drop camera i's clients and serve the next
+    stream (also ``"h265@640x360"``, ``"h264@640x360+320x180"`` a size change inside
+    the stream, ``"aac"`` audio only; see docs/simulator.md). Streams are
     H.264 main (or H.265), no B-frames, a keyframe every 2 s, ~2 Mbit/s at 720p,
     looped forever with timestamps increasing across loops; cameras sharing a clip
     start at staggered offsets. Clips are encoded once into VIGIE_DATA_DIR/simulator/

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from vigie.recording.simulator import SimulatedCameras
+from vigie.recording.simulator import FootageError, SimulatedCameras
 from vigie.recording.simulator.cameras import camera_specs
 from vigie.recording.simulator.footage import Clip
 
@@ -195,7 +196,8 @@ def test_cameras_sharing_a_clip_are_staggered() -> None:
 
 def test_the_command_prints_the_urls_and_stops_on_sigterm() -> None:
     command = subprocess.Popen(
-        [sys.executable, "-m", "vigie.cli", "simulate-cameras", "--count", "2", "--port", "0"],
+        [sys.executable, "-m", "vigie.cli", "simulate-cameras", "--count", "2", "--port", "0",
+         "--user", "viewer", "--password", "s3cret"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -207,6 +209,7 @@ def test_the_command_prints_the_urls_and_stops_on_sigterm() -> None:
             if line.startswith("serving"):
                 break
         assert [url.rsplit("/", 1)[1] for url in urls] == ["cam1", "cam2"]
+        assert all(url.startswith("rtsp://viewer:s3cret@127.0.0.1:") for url in urls)
         assert probe_result(probe(urls[1]))["codec_name"] == "h264"
         children = Path(f"/proc/{command.pid}/task/{command.pid}/children").read_text().split()
         command.send_signal(signal.SIGTERM)
@@ -224,3 +227,86 @@ def test_the_fixture_starts_cameras_for_other_tests(
     cams = rtsp_cameras(2)
     assert cams.pid is not None and alive(cams.pid)
     assert probe_result(probe(cams.url(2)))["codec_name"] == "h264"
+
+
+# ------------------------------------------------------------------ credentials and variants
+
+USER, PASSWORD = "opérateur", "p@ss:word"  # characters a URL must escape
+
+
+@pytest.fixture(scope="module")
+def varied() -> Iterator[SimulatedCameras]:
+    variants = {2: ["aac"], 3: ["h264@640x360", "h265@640x360"], 4: ["h264@640x360+320x180"]}
+    with SimulatedCameras(4, auth=(USER, PASSWORD), variants=variants) as started:
+        yield started
+
+
+def streams_of(url: str) -> tuple[int, list[dict[str, object]], str]:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+         "-show_entries", "stream=codec_type,codec_name,width,height", "-of", "json", url],
+        capture_output=True, text=True, timeout=CLIENT_TIMEOUT, check=False,
+    )  # fmt: skip
+    streams = json.loads(out.stdout or "{}").get("streams", [])
+    return out.returncode, streams, out.stderr
+
+
+def test_cameras_ask_for_credentials(varied: SimulatedCameras) -> None:
+    for url in (varied.url(1), varied.url(1, USER, "wrong")):
+        code, _, err = streams_of(url)
+        assert code != 0 and "401 Unauthorized" in err
+    code, streams, err = streams_of(varied.url(1, USER, PASSWORD))
+    assert code == 0, err
+    assert [(s["codec_name"], s["width"]) for s in streams] == [("h264", 1280)]
+
+
+def test_an_audio_only_camera_sends_no_video(varied: SimulatedCameras, tmp_path: Path) -> None:
+    url = varied.url(2, USER, PASSWORD)
+    code, streams, err = streams_of(url)
+    assert code == 0, err
+    assert [(s["codec_type"], s["codec_name"]) for s in streams] == [("audio", "aac")]
+    client = pull(url, tmp_path / "audio.mka", after=("-t", "2"))
+    assert finish(client) == 0  # real audio flows, not just a description
+
+
+def test_a_switched_camera_drops_its_clients_and_comes_back_in_the_other_codec(
+    varied: SimulatedCameras, tmp_path: Path
+) -> None:
+    url = varied.url(3, USER, PASSWORD)
+    assert [s["codec_name"] for s in streams_of(url)[1]] == ["h264"]
+    target = tmp_path / "before.ts"
+    client = pull(url, target)
+    wait_for_bytes(target, client)
+    varied.switch_camera(3)
+    assert finish(client, 10) == 0  # the session ends, as when a camera is reconfigured
+    assert [(s["codec_name"], s["width"]) for s in streams_of(url)[1]] == [("hevc", 640)]
+    varied.switch_camera(3)  # variants cycle
+    assert [s["codec_name"] for s in streams_of(url)[1]] == ["h264"]
+    with pytest.raises(ValueError, match="no variants"):
+        varied.switch_camera(1)
+
+
+def test_a_resizing_camera_changes_size_inside_one_session(
+    varied: SimulatedCameras, tmp_path: Path
+) -> None:
+    target = tmp_path / "resize.ts"
+    # 6 s per size: 8 s of stream hold a change wherever in its loop the camera is.
+    client = pull(varied.url(4, USER, PASSWORD), target, after=("-t", "8"))
+    assert finish(client) == 0
+    frames = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "frame=width", "-of", "csv=p=0",
+         str(target)],
+        capture_output=True, text=True, timeout=CLIENT_TIMEOUT, check=True,
+    ).stdout.split()  # fmt: skip
+    widths = [int(w.strip(",")) for w in frames]
+    assert {640, 320} <= set(widths)  # both sizes, decoded without error, one connection
+    changes = sum(1 for a, b in itertools.pairwise(widths) if a != b)
+    assert 1 <= changes <= 3
+
+
+def test_unknown_variants_are_refused() -> None:
+    for bad in ("vp9", "h264@641x360", "h264@x"):
+        with pytest.raises(FootageError):
+            SimulatedCameras(1, variants={1: [bad]})
+    with pytest.raises(ValueError):
+        SimulatedCameras(1, variants={2: ["aac"]})

@@ -148,6 +148,48 @@ def test_classify_end(
     assert "0x55" not in verdict.detail  # FFmpeg's context prefix is dropped
 
 
+@pytest.mark.parametrize(
+    ("errors", "cause", "words"),
+    [
+        (["[rtsp @ 0x55] method DESCRIBE failed: 401 Unauthorized",
+          "rtsp://admin:S3cret@10.0.0.7:554/h264: Server returned 401 Unauthorized "
+          "(authorization failed)"], GapCause.CONNECT_FAILED, ["401", "password"]),
+        (["[rtsp @ 0x55] method DESCRIBE failed: 403 Forbidden"], GapCause.CONNECT_FAILED,
+         ["forbidden", "403"]),
+        (["rtsp://u:p@cam.example/x: Server returned 404 Not Found"], GapCause.CONNECT_FAILED,
+         ["not found", "404"]),
+        (["[tcp @ 0x55] Connection to tcp://10.0.0.7:554 failed: Connection timed out"],
+         GapCause.CONNECT_FAILED, ["unreachable", "timed out"]),
+        (["[tcp @ 0x55] Failed to resolve hostname cam.invalid: Name or service not known"],
+         GapCause.CONNECT_FAILED, ["host name not found"]),
+        ([NOT_VIDEO], GapCause.BAD_STREAM, ["no video stream", "matches no streams"]),
+        (["camera stream has no video stream"], GapCause.BAD_STREAM, ["no video stream"]),
+        (["rtsp://10.0.0.7/x: Invalid data found when processing input"], GapCause.BAD_STREAM,
+         ["unreadable stream"]),
+        ([FULL], GapCause.DISK_FULL, ["storage full", "No space left"]),
+    ],
+)  # fmt: skip
+def test_end_details_are_plain_words_first_and_never_show_credentials(
+    errors: list[str], cause: str, words: list[str]
+) -> None:
+    verdict = classify_end(1, errors, got_data=False)
+    assert verdict.cause == cause
+    for word in words:
+        assert word.lower() in verdict.detail.lower()
+    # The operator's sentence comes first, FFmpeg's own line after it.
+    assert verdict.detail.lower().startswith(words[0].lower()) or "(" in verdict.detail
+    assert "S3cret" not in verdict.detail and "u:p@" not in verdict.detail
+    assert "0x55" not in verdict.detail
+
+
+def test_credentials_are_removed_from_any_line_kept() -> None:
+    line = "rtsp://admin:S3cret@10.0.0.7:554/h264: End of file"
+    for watchdog in (False, True):
+        verdict = classify_end(0, [line], got_data=True, watchdog=watchdog)
+        assert "S3cret" not in verdict.detail and "admin" not in verdict.detail
+        assert "rtsp://10.0.0.7:554/h264" in verdict.detail
+
+
 def test_command_is_stream_copy_with_staggered_segments_and_live_window() -> None:
     spec = IngestSpec(7, "rtsp://127.0.0.1:8554/cam1", "/srv/pool", 60, 19.5)
     cmd = build_command(spec, rtsp_input(5_000_000))

@@ -16,7 +16,13 @@
     if (hls) { hls.destroy(); hls = null; }
     say("");
     if (window.Hls && window.Hls.isSupported()) {
-      hls = new window.Hls({ enableWorker: true, lowLatencyMode: root.dataset.mode === "live" });
+      var live = root.dataset.mode === "live";
+      // Live: two parts behind the edge (a part is one keyframe interval) rather than
+      // hls.js's three, for a latency of a few seconds.
+      hls = new window.Hls(live ?
+        { enableWorker: true, liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5 } :
+        { enableWorker: true });
+      window.vigieHls = hls; // the image wall's health checks and the tests read it
       hls.on(window.Hls.Events.MANIFEST_PARSED, function () {
         var playing = video.play();
         if (playing && playing.catch) { playing.catch(function () {}); }
@@ -55,11 +61,11 @@
     clock.textContent = hls.playingDate.toLocaleString(document.documentElement.lang || undefined);
   }
 
+  video.addEventListener("timeupdate", showClock);
   if (root.dataset.mode === "live") {
     start(root.dataset.liveUrl);
     return;
   }
-  video.addEventListener("timeupdate", showClock);
   start(playbackUrl(root.dataset.start));
 
   // With a reason given, timeline links and the date picker seek without a reload.

@@ -30,6 +30,13 @@ class Command(VigieCommand):
             "(default: a test pattern with a clock)",
         )
         parser.add_argument(
+            "--rtsp-port",
+            type=int,
+            default=demo.RTSP_PORT,
+            help="port of the simulated cameras (default %(default)s; the demo cameras' "
+            "stream URLs follow it)",
+        )
+        parser.add_argument(
             "--no-cameras",
             action="store_true",
             help="serve the UI only: no simulated cameras, no recorder",
@@ -40,7 +47,10 @@ class Command(VigieCommand):
         call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
         self.compile_translations()
         call_command("collectstatic", interactive=False, verbosity=0)
-        report = demo.seed()
+        port = options["rtsp_port"]
+        if not 1 <= port <= 65535:
+            raise CommandError("--rtsp-port must be between 1 and 65535")
+        report = demo.seed(rtsp_port=port)
         if report.total():
             made = ", ".join(f"{n} {kind}" for kind, n in report.created.items())
             self.stdout.write(f"demo data created: {made}")
@@ -53,7 +63,7 @@ class Command(VigieCommand):
         if options["no_cameras"]:
             serve(bind, 2)
             return
-        with demo_services(len(demo.CAMERAS), options.get("footage"), self.stdout):
+        with demo_services(len(demo.CAMERAS), options.get("footage"), self.stdout, port):
             connections.close_all()
             run_until_stopped(gunicorn_argv(bind, 2))
 

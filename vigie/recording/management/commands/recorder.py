@@ -1,7 +1,7 @@
 """``vigie recorder [--node NAME]``: record the cameras of one recorder node until stopped.
 
 Runs in the foreground and logs to stderr (systemd or a container runtime keeps it up);
-SIGTERM or SIGINT stop every FFmpeg child cleanly, close the segments and open the gaps.
+SIGTERM or SIGINT stop every ingest cleanly, close the segments and open the gaps.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from vigie.core.management.base import VigieCommand
+from vigie.recording.avingest import engine_for, tune_malloc
 from vigie.recording.recorder import Recorder, resolve_node
 from vigie.recording.supervision import Policy
 
@@ -48,6 +49,12 @@ class Command(VigieCommand):
             help="how often the camera list is re-read (default %(default)s)",
         )
         parser.add_argument("--no-live", action="store_true", help="do not write live HLS")
+        parser.add_argument(
+            "--ingest",
+            choices=["pyav", "ffmpeg"],
+            default="pyav",
+            help="PyAV threads in this process (default) or one FFmpeg process per camera",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         _log_to_stderr()
@@ -71,7 +78,10 @@ class Command(VigieCommand):
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        Recorder(node, policy, live=not options["no_live"]).run(stop)
+        if options["ingest"] == "pyav":
+            tune_malloc()
+        engine = engine_for(options["ingest"], policy)
+        Recorder(node, policy, engine=engine, live=not options["no_live"]).run(stop)
 
 
 def _log_to_stderr() -> None:

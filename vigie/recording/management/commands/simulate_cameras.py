@@ -27,12 +27,17 @@ class Command(BaseCommand):
             help="folder of video files to loop (e.g. ../shared/data); default: a test pattern",
         )
         parser.add_argument("--codec", choices=CODECS, default="h264", help="h264 (default)")
+        parser.add_argument("--user", help="ask clients for this user name (RTSP Digest)")
+        parser.add_argument("--password", default="", help="and this password (with --user)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["count"] < 1:
             raise CommandError("--count must be at least 1")
+        if options["password"] and not options["user"]:
+            raise CommandError("--password needs --user")
+        auth = (options["user"], options["password"]) if options["user"] else None
         cameras = SimulatedCameras(
-            options["count"], options["port"], options["footage"], options["codec"]
+            options["count"], options["port"], options["footage"], options["codec"], auth=auth
         )
         stopping = threading.Event()
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -53,8 +58,9 @@ class Command(BaseCommand):
                     f"  {clip.source}: {clip.codec} {clip.width}x{clip.height} "
                     f"{clip.fps} fps, {clip.duration:.1f} s loop"
                 )
-            for url in cameras.urls:
-                self.stdout.write(url)
+            for index in range(1, cameras.count + 1):
+                # Printed with the credentials: it is what a recorder must be given.
+                self.stdout.write(cameras.url(index, *auth) if auth else cameras.url(index))
             self.stdout.write("serving; Ctrl-C to stop", ending="\n")
             self.stdout.flush()
             self.wait(cameras, stopping)
