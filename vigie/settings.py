@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "vigie.tenancy",
     "vigie.inventory",
     "vigie.recording",
+    "vigie.servicedesk",
 ]
 
 MIDDLEWARE = [
