@@ -16,3 +16,13 @@ def _fixtures_actor() -> Iterator[None]:
 def _fast_password_hasher(settings: pytest.FixtureRequest) -> None:
     """Real hashing costs ~0.3 s per user on this machine; tests create hundreds."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flushes_may_empty_the_journal() -> Iterator[None]:
+    """On PostgreSQL the journal refuses TRUNCATE; the flush between transactional tests
+    alone may pass (vigie/audit/testing.py, docs/journal.md)."""
+    from vigie.audit.testing import flushes_may_empty_the_journal
+
+    with flushes_may_empty_the_journal():
+        yield

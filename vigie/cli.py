@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
         " --reference REF | release ID --reason TEXT | list [--member SLUG] [--active]",
     ),
     "segments": ("segments", "segments --camera NAME [--member SLUG] [--json]"),
+    "audit": ("audit", "audit verify [--file F] [--json] | checkpoint [--every S] | export"),
     "manage": (None, "any Django management command, e.g. manage createsuperuser"),
 }
 # Commands built on vigie.core.management.base.VigieCommand (they take --as).

@@ -69,8 +69,11 @@ def demo_services(
         children = [
             _vigie("recorder"),
             _vigie("retention", "loop", "--interval", "300"),
+            # Signed checkpoints of the journal's head, so that the journal of a demo run
+            # can be exported and verified (docs/journal.md); a last one on stop.
+            _vigie("audit", "checkpoint", "--every", "300"),
         ]
-        out.write("Recorder and retention loop started.")
+        out.write("Recorder, retention loop and journal checkpoints started.")
         try:
             yield
         finally:

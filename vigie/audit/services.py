@@ -24,7 +24,25 @@ def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
-def _hashed_fields(entry: JournalEntry) -> dict[str, Any]:
+# What an entry's hash covers, besides the previous hash: everything but id and hashes.
+HASHED_FIELDS = (
+    "at",
+    "actor_name",
+    "actor_user_id",
+    "actor_system",
+    "member_id",
+    "action",
+    "object_type",
+    "object_ids",
+    "object_repr",
+    "reason",
+    "details",
+    "request_id",
+    "source_address",
+)
+
+
+def hashed_fields(entry: JournalEntry) -> dict[str, Any]:
     return {
         "at": entry.at.isoformat(),
         "actor_name": entry.actor_name,
@@ -77,7 +95,7 @@ def journal(
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
         last = JournalEntry.objects.order_by("-id").values_list("hash", flat=True).first()
         entry.prev_hash = last or GENESIS
-        entry.hash = entry_hash(entry.prev_hash, _hashed_fields(entry))
+        entry.hash = entry_hash(entry.prev_hash, hashed_fields(entry))
         entry.save()
     return entry
 
@@ -86,7 +104,7 @@ def verify_chain() -> JournalEntry | None:
     """Return the first entry whose hash or link does not hold, or None if all hold."""
     prev = GENESIS
     for entry in JournalEntry.objects.order_by("id").iterator():
-        if entry.prev_hash != prev or entry.hash != entry_hash(prev, _hashed_fields(entry)):
+        if entry.prev_hash != prev or entry.hash != entry_hash(prev, hashed_fields(entry)):
             return entry
         prev = entry.hash
     return None

@@ -4,6 +4,7 @@ import pytest
 
 from vigie.audit.models import AppendOnlyError, JournalEntry
 from vigie.audit.services import journal, verify_chain
+from vigie.audit.testing import journal_maintenance
 from vigie.core import actors
 from vigie.core.testing import make_member
 
@@ -38,7 +39,8 @@ def test_tampering_is_detected_at_the_altered_entry():
     first = journal("a")
     second = journal("b")
     journal("c")
-    with connection.cursor() as cursor:
+    # Raw SQL, as an attacker would; on PostgreSQL past the trigger (docs/journal.md).
+    with journal_maintenance(), connection.cursor() as cursor:
         table = JournalEntry._meta.db_table
         cursor.execute(f"UPDATE {table} SET reason = 'forged' WHERE id = %s", [second.pk])  # noqa: S608
     broken = verify_chain()
