@@ -478,11 +478,19 @@ def live_path(camera: Any, name: str) -> Path | None:
 
 def _live_segment(camera: Any, file_name: str) -> Path | None:
     """A part of the PyAV ingest's live window: a byte range of a segment file of this
-    camera, named by its UTC start (``livewindow``)."""
+    camera, named by its UTC start (``livewindow``). Only a file the live playlist
+    lists now: live is not a way around playback's right, reason and journal."""
     from vigie.recording.paths import segment_dir
 
     start = LIVE_SEGMENT_NAME.fullmatch(file_name)
-    if start is None:
+    playlist = live_path(camera, LIVE_PLAYLIST)
+    if start is None or playlist is None:
+        return None
+    try:
+        listed = (livewindow.PART_PREFIX + file_name) in playlist.read_text().splitlines()
+    except OSError:
+        return None
+    if not listed:
         return None
     day = f"{start['y']}-{start['m']}-{start['d']}"
     for pool in live_pools(camera):

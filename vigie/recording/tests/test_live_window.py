@@ -153,3 +153,13 @@ def test_live_parts_are_playable_byte_ranges_of_the_segments(
     # Names that are not a segment of this camera.
     for guess in ("seg-..%2F..%2Fetc.ts", "seg-20261123T000000Z.ts", "seg-x.ts"):
         assert viewer.get(url + guess).status_code == 404
+
+    # A segment of this camera that the live window no longer lists is archive: it is
+    # for playback (its own right, a reason, the journal), not for the live view.
+    def archived() -> list[Path]:
+        listed = {n for _l, _o, n in RANGE.findall(playlist())}
+        files = sorted((tmp_path / "pool" / "segments").rglob("*.ts"))
+        return [p for p in files if f"seg-{p.name}" not in listed]
+
+    old = wait_for("a segment out of the live window", archived, 40)
+    assert viewer.get(url + f"seg-{old[0].name}").status_code == 404
