@@ -155,7 +155,7 @@ def patient(call: Callable[..., R], *args: Any, **kwargs: Any) -> R:
             time.sleep(0.05)
 
 
-def _patiently(read: Callable[..., R]) -> Callable[..., R]:
+def patiently(read: Callable[..., R]) -> Callable[..., R]:
     @functools.wraps(read)
     def wrapper(*args: Any, **kwargs: Any) -> R:
         return patient(read, *args, **kwargs)
@@ -163,7 +163,7 @@ def _patiently(read: Callable[..., R]) -> Callable[..., R]:
     return wrapper
 
 
-@_patiently
+@patiently
 def segments(camera: Any, closed: bool | None = None) -> list[Any]:
     from vigie.recording.models import Segment
 
@@ -173,7 +173,7 @@ def segments(camera: Any, closed: bool | None = None) -> list[Any]:
     return list(rows.order_by("start"))
 
 
-@_patiently
+@patiently
 def state(camera: Any) -> Any:
     from vigie.recording.models import CameraRecordingState
 
@@ -185,7 +185,7 @@ def state_is(camera: Any, *names: str) -> bool:
     return row is not None and row.state in names
 
 
-@_patiently
+@patiently
 def gaps(camera: Any) -> list[Any]:
     from vigie.recording.models import Gap
 

@@ -26,6 +26,7 @@ from vigie.recording.ingest import InputArgs, looped_file_input, rtsp_input
 from vigie.recording.models import CameraRecordingState, Gap, GapCause, Segment
 from vigie.recording.recorder import Recorder, run_in_thread
 from vigie.recording.supervision import Policy
+from vigie.recording.tests.reliability_support import patient, patiently
 
 pytestmark = [pytest.mark.storage, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +39,7 @@ NOT_VIDEO_URL = "rtsp://127.0.0.1:1/not-video"
 def wait_for(what: str, cond: Callable[[], Any], timeout: float = 20) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = cond()
+        value = patient(cond)
         if value:
             return value
         time.sleep(0.2)
@@ -106,6 +107,9 @@ def recorders() -> Iterator[Callable[..., Running]]:
                 running.stop()
 
 
+# The recorder writes from its own thread: on the in-memory SQLite test database a
+# read can meet "table is locked" at once (reliability_support.patient).
+@patiently
 def segments(camera: Camera, closed: bool | None = None) -> list[Segment]:
     rows = Segment.objects.unrestricted().filter(camera=camera).select_related("storage_pool")
     if closed is not None:
@@ -113,10 +117,12 @@ def segments(camera: Camera, closed: bool | None = None) -> list[Segment]:
     return list(rows.order_by("start"))
 
 
+@patiently
 def state(camera: Camera) -> CameraRecordingState | None:
     return CameraRecordingState.objects.unrestricted().filter(camera=camera).first()
 
 
+@patiently
 def gaps(camera: Camera) -> list[Gap]:
     return list(Gap.objects.unrestricted().filter(camera=camera).order_by("start"))
 
