@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from vigie.core.shared_data import shared_data
+
 REPO = Path(__file__).resolve().parents[1]
-CLIP = (REPO / ".." / "shared" / "data" / "intersection_traffic.mp4").resolve()
+CLIP = shared_data("intersection_traffic.mp4")
 SEGMENT_SECONDS = 60
 REAL_FILES = 4
 

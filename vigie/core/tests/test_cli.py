@@ -6,16 +6,15 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
+from vigie.core.shared_data import shared_data
 from vigie.core.tests.cli_support import CliEnv, cli_env
 from vigie.inventory.api.serializers import CameraSerializer
 from vigie.tenancy.api.serializers import MemberSerializer, UserSerializer
 
-GENETEC = Path(settings.REPO_DIR).parent / "shared" / "data" / "genetec_extract_antony.tsv"
+GENETEC = shared_data("genetec_extract_antony.tsv")
 
 
 def readable_fields(serializer_class) -> set[str]:

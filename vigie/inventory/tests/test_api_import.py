@@ -1,19 +1,17 @@
 """``POST /api/v1/cameras/import/``: preview, apply, refuse with line numbers, isolation."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from vigie.core.api_testing import token_client
+from vigie.core.shared_data import shared_data
 from vigie.core.testing import make_member, make_user
 from vigie.inventory.models import Camera
 
 pytestmark = pytest.mark.django_db
 
-GENETEC = Path(settings.REPO_DIR).parent / "shared" / "data" / "genetec_extract_antony.tsv"
+GENETEC = shared_data("genetec_extract_antony.tsv")
 URL = "/api/v1/cameras/import/"
 SMALL = (
     "Statut\tModèle\tAdresse IP\tAdresse MAC\n"

@@ -5,15 +5,14 @@ from __future__ import annotations
 import io
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
 from vigie.audit.models import JournalEntry
+from vigie.core.shared_data import shared_data
 from vigie.core.testing import (
     make_authorisation,
     make_camera,
@@ -29,7 +28,7 @@ from vigie.inventory.api.serializers import (
 from vigie.inventory.models import Camera
 
 pytestmark = pytest.mark.django_db
-GENETEC = Path(settings.REPO_DIR).parent / "shared" / "data" / "genetec_extract_antony.tsv"
+GENETEC = shared_data("genetec_extract_antony.tsv")
 
 
 def run(*args: str, **options) -> str:

@@ -6,15 +6,14 @@ import codecs
 import csv
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
 from vigie.audit.models import JournalEntry
 from vigie.core import actors
+from vigie.core.shared_data import shared_data
 from vigie.core.testing import (
     as_system,
     make_authorisation,
@@ -29,7 +28,7 @@ from vigie.inventory.models import Camera, RecorderNode, Site, TransportLink
 
 pytestmark = pytest.mark.django_db
 
-GENETEC = Path(settings.REPO_DIR).parent / "shared" / "data" / "genetec_extract_antony.tsv"
+GENETEC = shared_data("genetec_extract_antony.tsv")
 SYSTEM = actors.system("tests:import")
 
 

@@ -12,14 +12,13 @@ from typing import Any
 import pytest
 
 from vigie.audit.models import JournalEntry
+from vigie.core.shared_data import shared_data
 from vigie.core.testing import as_system, make_camera, make_member
 from vigie.inventory.models import RecorderNode, StoragePool
 from vigie.recording import index, paths
 from vigie.recording.models import CameraRecordingState, Gap, GapCause, Segment
 
-FOOTAGE = (
-    Path(__file__).resolve().parents[3].parent / "shared" / "data" / "intersection_traffic.mp4"
-)
+FOOTAGE = shared_data("intersection_traffic.mp4")
 pytestmark = pytest.mark.storage
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from vigie.core.shared_data import shared_data
 from vigie.core.testing import as_system
 from vigie.inventory.models import StoragePool
 from vigie.inventory.tests.ui_world import World
@@ -23,7 +24,7 @@ from vigie.recording.models import Gap, GapCause, Segment
 from vigie.recording.paths import live_dir, segment_relpath
 
 REPO = Path(__file__).resolve().parents[3]
-CLIP = (REPO / ".." / "shared" / "data" / "intersection_traffic.mp4").resolve()
+CLIP = shared_data("intersection_traffic.mp4")
 FFMPEG_TIMEOUT = 60
 # Wall-clock hole left between the first and the second half of the footage.
 GAP = timedelta(seconds=60)
