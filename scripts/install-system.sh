@@ -3,7 +3,8 @@
 # Usage: scripts/install-system.sh [--test]   (--test adds the browser for UI tests)
 set -euo pipefail
 
-packages=(python3 python3-venv python3-dev ffmpeg gettext nodejs npm ca-certificates fonts-dejavu-core)
+packages=(python3 python3-venv python3-dev ffmpeg gettext nodejs npm ca-certificates fonts-dejavu-core
+  libpango-1.0-0 libpangoft2-1.0-0)
 # The simulated cameras: GStreamer's RTSP server, driven from Debian's Python through gi.
 packages+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp gstreamer1.0-tools
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)

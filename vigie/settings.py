@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "vigie.inventory",
     "vigie.recording",
     "vigie.servicedesk",
+    "vigie.supervision",
+    "vigie.evidence",
 ]
 
 MIDDLEWARE = [
