@@ -15,7 +15,7 @@ from django.db.models import Q
 
 # Actions on images need an explicit grant, even for superusers (the brief: an
 # administrator does not watch images unless habilitated).
-IMAGE_ACTIONS = frozenset({"view_live", "view_playback", "export"})
+IMAGE_ACTIONS = frozenset({"view_live", "view_playback", "export", "lift_mask"})
 BASIC_ACTIONS = frozenset({"view", "add", "change", "delete"})
 ACTIONS = BASIC_ACTIONS | IMAGE_ACTIONS
 

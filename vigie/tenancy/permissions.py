@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Q
 
 from vigie.core.grants import Grant, GrantTable, freeze_constraints
-from vigie.tenancy.roles import ROLE_GRANTS
+from vigie.tenancy.roles import role_grants
 
 
 def _members_by(through: Any, owner_field: str, owner_ids: list[int]) -> dict[int, set[int]]:
@@ -34,7 +34,7 @@ def build_grant_table(user: Any) -> GrantTable:
     for assignment in assignments:
         scope = None if assignment["all_members"] else frozenset(scopes[assignment["pk"]])
         grant = Grant(members=scope)
-        for model_label, actions in ROLE_GRANTS.get(assignment["role"], {}).items():
+        for model_label, actions in role_grants(assignment["role"]).items():
             for action in actions:
                 table.add(model_label, action, grant)
 

@@ -94,3 +94,36 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.VIGIK_PILOT: {"tenancy.member": VIEW},
     Role.LANDLORD: {"tenancy.member": VIEW},
 }
+
+
+def _app_grants() -> list[dict[str, dict[str, tuple[str, ...]]]]:
+    """Grants each domain app declares for its own models in ``<app>/role_grants.py``
+    (a ``GRANTS`` dict keyed by role), so that apps never edit each other's tables."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    found = []
+    for config in apps.get_app_configs():
+        module = f"{config.name}.role_grants"
+        if config.name.startswith("vigie.") and find_spec(module) is not None:
+            found.append(import_module(module).GRANTS)
+    return found
+
+
+_merged: dict[str, dict[str, tuple[str, ...]]] | None = None
+
+
+def role_grants(role: str) -> dict[str, tuple[str, ...]]:
+    """What a role may do on each model: the table above plus every app's own grants."""
+    global _merged
+    if _merged is None:
+        merged = {r: dict(g) for r, g in ROLE_GRANTS.items()}
+        for grants in _app_grants():
+            for r, table in grants.items():
+                for label, actions in table.items():
+                    have = merged.setdefault(r, {}).get(label, ())
+                    merged[r][label] = tuple(dict.fromkeys((*have, *actions)))
+        _merged = merged
+    return _merged.get(role, {})
