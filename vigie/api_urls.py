@@ -1,6 +1,6 @@
 """The REST API, version 1 (included under /api/v1/ with the namespace "v1")."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from vigie.core.api import not_found
@@ -26,5 +26,10 @@ urlpatterns = [
     path("auth/token/", tenancy.ObtainTokenView.as_view(), name="auth-token"),
     path("cameras/<int:pk>/timeline/", recording.TimelineView.as_view(), name="camera-timeline"),
     *router.urls,
+    # Each app routes its own endpoints (a SimpleRouter each: one API root, above).
+    path("", include("vigie.audit.api_urls")),
+    path("", include("vigie.evidence.api_urls")),
+    path("", include("vigie.supervision.api_urls")),
+    path("", include("vigie.servicedesk.api_urls")),
     re_path(r"^.*$", not_found, name="not-found"),
 ]

@@ -1,0 +1,5 @@
+"""API v1 routes of the audit app (filled in by its feature work)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
