@@ -26,3 +26,12 @@ def _flushes_may_empty_the_journal() -> Iterator[None]:
 
     with flushes_may_empty_the_journal():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Login failures are counted in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -7,11 +7,15 @@ from vigie.core.api import not_found
 from vigie.inventory.api import views as inventory
 from vigie.recording import api as recording
 from vigie.recording import api_holds as recording_holds
+from vigie.tenancy.api import habilitations
 from vigie.tenancy.api import views as tenancy
 
 router = DefaultRouter()
 router.register("members", tenancy.MemberViewSet, basename="member")
 router.register("users", tenancy.UserViewSet, basename="user")
+router.register("designations", habilitations.DesignationViewSet, basename="designation")
+router.register("approvals", habilitations.ApprovalViewSet, basename="approval")
+router.register("delegations", habilitations.DelegationViewSet, basename="operatordelegation")
 router.register("sites", inventory.SiteViewSet, basename="site")
 router.register("cameras", inventory.CameraViewSet, basename="camera")
 router.register("authorisations", inventory.AuthorisationViewSet, basename="authorisation")

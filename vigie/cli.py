@@ -24,6 +24,10 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
         "user add USERNAME --role ROLE --member SLUG [...] | list | token | deactivate"
         " | reactivate | role add|remove",
     ),
+    "habilitation": (
+        "habilitation",
+        "habilitation designate|withdraw|approval|delegate|undelegate|list|check|remind",
+    ),
     "site": ("site", "site list [--member SLUG] [--json]"),
     "camera": ("camera", "camera list [--member SLUG] [--json]"),
     "authorisation": ("authorisation", "authorisation list [--expiring] [--json]"),
@@ -53,6 +57,7 @@ ACTING_COMMANDS = {
     "import-cameras",
     "hold",
     "segments",
+    "habilitation",
 }
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -279,6 +279,7 @@ def seed(rtsp_port: int = RTSP_PORT) -> SeedReport:
                 report.count("enabled cameras")
         for account in ACCOUNTS:
             _account(account, members, report)
+        _habilitations(members, report)
     return report
 
 
@@ -408,6 +409,62 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+# Who may see images (CSI L252-2): each town designates its viewers; agents who are not
+# police officers hold the prefect's approval; Antony and Sceaux delegate viewing to the
+# centre (Sceaux at night and at weekends only), Bourg-la-Reine does not.
+DESIGNATIONS = [
+    ("operateur", "antony", True),
+    ("operateur", "sceaux", True),
+    ("mairie-antony", "antony", False),
+    ("mairie-sceaux", "sceaux", False),
+    ("mairie-bourg-la-reine", "bourg-la-reine", False),
+]
+# (username, approval number, days until expiry); the others are police officers.
+APPROVALS = [("operateur", "AGR-92-2023-0117", 900), ("mairie-antony", "AGR-92-2022-0042", 75)]
+POLICE = ["mairie-sceaux", "mairie-bourg-la-reine"]
+
+
+def _habilitations(members: dict[str, Member], report: SeedReport) -> None:
+    from vigie.tenancy import habilitation_services as habilitations
+    from vigie.tenancy.models import Approval, Designation, OperatorDelegation, ViewingStatus
+
+    today = timezone.localdate()
+    people = {
+        u.username: u for u in User.objects.filter(username__in=[a.username for a in ACCOUNTS])
+    }
+    for username, slug, export in DESIGNATIONS:
+        if not Designation.objects.filter(user=people[username], member=members[slug]).exists():
+            habilitations.designate(
+                members[slug],
+                people[username],
+                export=export,
+                valid_from=_years_before(today, 1),
+                reference=f"Arrêté {slug} 2025-{len(slug):03d}",
+            )
+            report.count("designations")
+    for username, number, days in APPROVALS:
+        if not Approval.objects.filter(user=people[username]).exists():
+            habilitations.record_approval(
+                people[username],
+                number,
+                "92",
+                today + timedelta(days=days) - timedelta(days=5 * 365),
+                today + timedelta(days=days),
+            )
+            report.count("approvals")
+    for username in POLICE:
+        if people[username].viewing_status != ViewingStatus.MUNICIPAL_POLICE:
+            tenancy.update_user(people[username], viewing_status=ViewingStatus.MUNICIPAL_POLICE)
+    if not OperatorDelegation.objects.filter(member=members["antony"]).exists():
+        habilitations.delegate(members["antony"], note="Convention de mutualisation, art. 4")
+        report.count("delegations")
+    if not OperatorDelegation.objects.filter(member=members["sceaux"]).exists():
+        night = {"start": time(18, 0), "end": time(8, 0)}
+        habilitations.delegate(members["sceaux"], weekdays=[1, 2, 3, 4, 5], **night)
+        habilitations.delegate(members["sceaux"], weekdays=[6, 7])
+        report.count("delegations")
 
 
 def _account(account: DemoAccount, members: dict[str, Member], report: SeedReport) -> None:

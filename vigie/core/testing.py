@@ -53,6 +53,7 @@ def make_user(
     *,
     all_members: bool = False,
     password: str = "correct-horse-battery",  # noqa: S107
+    habilitated: bool = True,
     **kw: Any,
 ) -> Any:
     from vigie.tenancy.models import RoleAssignment, User
@@ -62,7 +63,47 @@ def make_user(
     if role:
         assignment = RoleAssignment.objects.create(user=user, role=role, all_members=all_members)
         assignment.members.set(members)
+        if habilitated:
+            habilitate(user, role, members, all_members=all_members)
     return user
+
+
+def habilitate(user: Any, role: str, members: Any = (), *, all_members: bool = False) -> None:
+    """Give a person what the law asks to see the images their role allows: a designation
+    by each member, an approval if they are an agent, and, for an operator, the members'
+    delegation to the centre at all hours. Tests of the habilitation rules themselves
+    pass ``habilitated=False`` to make_user and set these up one by one."""
+    from vigie.core.grants import IMAGE_ACTIONS
+    from vigie.tenancy.models import (
+        Approval,
+        Designation,
+        Member,
+        OperatorDelegation,
+        ViewingStatus,
+    )
+    from vigie.tenancy.roles import Role, role_grants
+
+    if not any(set(actions) & IMAGE_ACTIONS for actions in role_grants(role).values()):
+        return
+    targets = list(Member.objects.unrestricted()) if all_members else list(members)
+    today = date.today()
+    with as_system():
+        for member in targets:
+            Designation.objects.create(
+                member=member, user=user, export=True, valid_from=today - timedelta(days=365)
+            )
+            if role == Role.CSU_OPERATOR and not member.delegations.exists():
+                OperatorDelegation.objects.create(member=member, weekdays=[1, 2, 3, 4, 5, 6, 7])
+        if user.viewing_status == ViewingStatus.AGENT:
+            departements = {m.departement or m.syndicate.departement for m in targets} or {""}
+            for n, departement in enumerate(sorted(departements)):
+                Approval.objects.create(
+                    user=user,
+                    number=f"AGR-{user.pk}-{n}",
+                    departement=departement or "92",
+                    granted_on=today - timedelta(days=365),
+                    expires_on=today + timedelta(days=365 * 3),
+                )
 
 
 def make_site(member: Any, **kw: Any) -> Any:

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
@@ -37,8 +38,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_filters import FilterSet
 
-from vigie.core import actors
+from vigie.core import actors, throttle
 from vigie.core import services as core_services
+from vigie.core.middleware import client_address
 from vigie.core.models import IsolationError, RestrictedModel
 
 # ---------------------------------------------------------------------------
@@ -566,3 +568,25 @@ class HomeView(LoginRequiredMixin, View):
             if context is not None:
                 shown.append({"template": panel.template, "context": context})
         return render(request, self.template_name, {"title": _("Dashboard"), "panels": shown})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, with failures counted (vigie.core.throttle): past the limit the
+    form answers 429 whatever the password."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        username = str(request.POST.get("username", ""))
+        address = client_address(request)
+        if throttle.blocked(username, address):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("Too many failed attempts: try again in a quarter of an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            throttle.succeeded(username, address)
+        else:
+            throttle.failed(username, address)
+        return response

@@ -123,19 +123,43 @@ class RoleFieldsMixin:
             )
 
 
-class UserProfileForm(PlainModelForm):
+class ViewingStatusMixin:
+    """The status is optional in forms: left out, it keeps its value (new people: agent)."""
+
+    fields: Any
+    instance: Any
+    cleaned_data: dict[str, Any]
+
+    def optional_viewing_status(self) -> None:
+        field = self.fields.get("viewing_status")
+        if field is not None:
+            field.required = False
+
+    def clean_viewing_status(self) -> str:
+        return self.cleaned_data.get("viewing_status") or self.instance.viewing_status
+
+
+class UserProfileForm(ViewingStatusMixin, PlainModelForm):
     """A person's profile; roles, password and activity are changed elsewhere."""
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "phone", "organisation"]
+        fields = ["first_name", "last_name", "email", "phone", "organisation", "viewing_status"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.optional_viewing_status()
 
 
-class UserCreateForm(RoleFieldsMixin, PlainModelForm):
+class UserCreateForm(ViewingStatusMixin, RoleFieldsMixin, PlainModelForm):
     """A new person with a password and one role over some members."""
 
     fieldsets = [
-        (_("Person"), ["username", "first_name", "last_name", "email", "phone", "organisation"]),
+        (
+            _("Person"),
+            ["username", "first_name", "last_name", "email", "phone", "organisation"],
+        ),
+        (_("Viewing images"), ["viewing_status"]),
         (_("Password"), ["password1", "password2"]),
         (_("Role"), ["role", "members", "all_members"]),
     ]
@@ -154,11 +178,20 @@ class UserCreateForm(RoleFieldsMixin, PlainModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "first_name", "last_name", "email", "phone", "organisation"]
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "organisation",
+            "viewing_status",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_role_fields(self.user)
+        self.optional_viewing_status()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

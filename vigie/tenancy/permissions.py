@@ -11,8 +11,9 @@ from typing import Any
 
 from django.db.models import Q
 
-from vigie.core.grants import Grant, GrantTable, freeze_constraints
-from vigie.tenancy.roles import role_grants
+from vigie.core.grants import IMAGE_ACTIONS, Grant, GrantTable, freeze_constraints
+from vigie.tenancy.habilitations import HabilitationScope, scope_for
+from vigie.tenancy.roles import Role, role_grants
 
 
 def _members_by(through: Any, owner_field: str, owner_ids: list[int]) -> dict[int, set[int]]:
@@ -31,12 +32,16 @@ def build_grant_table(user: Any) -> GrantTable:
     scopes = _members_by(
         RoleAssignment.members.through, "roleassignment_id", [a["pk"] for a in assignments]
     )
+    habilitation = _Lazy(user)
     for assignment in assignments:
         scope = None if assignment["all_members"] else frozenset(scopes[assignment["pk"]])
-        grant = Grant(members=scope)
+        operator = assignment["role"] == Role.CSU_OPERATOR
         for model_label, actions in role_grants(assignment["role"]).items():
             for action in actions:
-                table.add(model_label, action, grant)
+                members = scope
+                if action in IMAGE_ACTIONS:
+                    members = habilitation.get().narrow(scope, action, operator=operator)
+                table.add(model_label, action, Grant(members=members))
 
     group_ids = list(user.groups.values_list("pk", flat=True))
     permissions = list(
@@ -50,8 +55,28 @@ def build_grant_table(user: Any) -> GrantTable:
     )
     for perm in permissions:
         scope = None if perm.all_members else frozenset(perm_scopes[perm.pk])
-        grant = Grant(members=scope, constraints=freeze_constraints(perm.constraints))
+        constraints = freeze_constraints(perm.constraints)
         for ct in perm.object_types.all():
             for action in perm.actions:
-                table.add(f"{ct.app_label}.{ct.model}", action, grant)
+                members = scope
+                if action in IMAGE_ACTIONS:
+                    members = habilitation.get().narrow(scope, action, operator=False)
+                table.add(
+                    f"{ct.app_label}.{ct.model}",
+                    action,
+                    Grant(members=members, constraints=constraints),
+                )
     return table
+
+
+class _Lazy:
+    """The habilitation scope, read only if some grant is an image action."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.scope: HabilitationScope | None = None
+
+    def get(self) -> HabilitationScope:
+        if self.scope is None:
+            self.scope = scope_for(self.user)
+        return self.scope

@@ -25,6 +25,9 @@ INVENTORY = (
     "inventory.storagepool",
 )
 
+# Who may see images: the members' designations, the prefect's approvals, delegations.
+HABILITATION = ("tenancy.approval", "tenancy.designation", "tenancy.operatordelegation")
+
 RECORDING_STATE = ("recording.segment", "recording.gap", "recording.camerarecordingstate")
 
 
@@ -47,6 +50,7 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.SYNDICATE_ADMIN: {
         "tenancy.member": MANAGE,
         "tenancy.user": MANAGE,
+        **_all(HABILITATION, MANAGE),
         **_all(INVENTORY, MANAGE),
         **_all(RECORDING_STATE, VIEW),
         # Holds are placed for requisitions and released, never edited nor deleted.
@@ -57,6 +61,7 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     Role.CSU_OPERATOR: {
         "tenancy.member": VIEW,
+        "tenancy.operatordelegation": VIEW,
         "inventory.site": VIEW,
         "inventory.camera": ("view", "view_live", "view_playback", "export"),
         "inventory.authorisation": VIEW,
@@ -66,6 +71,8 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     Role.TOWN_VIEWER: {
         "tenancy.member": VIEW,
+        "tenancy.designation": VIEW,
+        "tenancy.operatordelegation": VIEW,
         "inventory.site": VIEW,
         "inventory.camera": ("view", "view_live", "view_playback"),
         "inventory.authorisation": VIEW,
@@ -84,6 +91,7 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.AUDITOR: {
         "tenancy.member": VIEW,
         "tenancy.user": VIEW,
+        **_all(HABILITATION, VIEW),
         **_all(INVENTORY, VIEW),
         **_all(RECORDING_STATE, VIEW),
         "recording.legalhold": VIEW,

@@ -101,7 +101,7 @@ def create_user(
 # here are the isolation. A person is never deleted, since the journal refers to them.
 # ---------------------------------------------------------------------------
 
-PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "organisation")
+PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "organisation", "viewing_status")
 
 
 def _person_reach(user: User) -> tuple[set[int], bool]:

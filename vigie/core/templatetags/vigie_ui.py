@@ -18,6 +18,14 @@ MENU: list[tuple[str, Any, str | None, tuple[str, ...]]] = [
     ("home", _("Dashboard"), None, ("home",)),
     ("member_list", _("Members"), "tenancy.Member", ("member_",)),
     ("user_list", _("People"), "tenancy.User", ("user_",)),
+    ("designation_list", _("Designations"), "tenancy.Designation", ("designation_",)),
+    ("approval_list", _("Approvals"), "tenancy.Approval", ("approval_",)),
+    (
+        "operatordelegation_list",
+        _("Delegations"),
+        "tenancy.OperatorDelegation",
+        ("operatordelegation_",),
+    ),
     ("site_list", _("Sites"), "inventory.Site", ("site_",)),
     (
         "camera_list",

@@ -11,7 +11,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -105,8 +108,17 @@ def test_one_account_per_role_and_isolation_between_towns():
     with actors.acting_as(viewer):
         assert {c.member.slug for c in Camera.objects.all()} == {"sceaux"}
     operator = User.objects.get(username="operateur")
-    seen = {c.member.slug for c in Camera.objects.restrict(operator, "view_live")}
-    assert seen == {"antony", "sceaux"}  # Bourg-la-Reine did not delegate viewing
+    # Antony delegates viewing to the centre at all hours, Sceaux at night and at weekends,
+    # Bourg-la-Reine not at all.
+    paris = ZoneInfo("Europe/Paris")
+    for when, expected in [
+        (datetime(2026, 11, 24, 10, 0, tzinfo=paris), {"antony"}),  # a Tuesday morning
+        (datetime(2026, 11, 24, 22, 0, tzinfo=paris), {"antony", "sceaux"}),
+        (datetime(2026, 11, 29, 10, 0, tzinfo=paris), {"antony", "sceaux"}),  # a Sunday
+    ]:
+        with patch("vigie.tenancy.habilitations.timezone.now", return_value=when):
+            seen = {c.member.slug for c in Camera.objects.restrict(operator, "view_live")}
+        assert seen == expected, when
 
 
 # --------------------------------------------------------------------------- the commands

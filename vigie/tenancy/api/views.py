@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.authtoken.models import Token
@@ -15,8 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vigie.audit.services import journal
-from vigie.core import actors
+from vigie.core import actors, throttle
 from vigie.core.api import VigieAPIView, VigieModelViewSet, VigieVersioning
+from vigie.core.middleware import client_address
 from vigie.tenancy import services
 from vigie.tenancy.api.serializers import (
     MemberSerializer,
@@ -157,8 +159,18 @@ class ObtainTokenView(ObtainAuthToken):
 
     @extend_schema(request=AuthTokenSerializer, responses=TokenSerializer)
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        username = str(request.data.get("username", ""))
+        address = client_address(request)
+        if throttle.blocked(username, address):
+            return Response(
+                {"detail": _("Too many failed attempts: try again in a quarter of an hour.")},
+                status=429,
+            )
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            throttle.failed(username, address)
+            serializer.is_valid(raise_exception=True)
+        throttle.succeeded(username, address)
         user = serializer.validated_data["user"]
         token, created = Token.objects.get_or_create(user=user)
         with actors.acting_as(user):
