@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class ServicedeskConfig(AppConfig):
     """Service desk: tickets and their service levels (docs/servicedesk.md).
 
-    No models yet; `sla.py` holds the pure deadline engine."""
+    Tickets on top of the pure deadline engine `sla.py`."""
 
     name = "vigie.servicedesk"
     label = "servicedesk"
