@@ -277,6 +277,17 @@ class MemberRecordingPolicy(RestrictedModel):
         validators=[MaxValueValidator(legal.MAX_RETENTION_DAYS)],
         help_text=_("Footage younger than this is never deleted to free space (0–30)."),
     )
+    # Privacy masks (CSI L251-3): whether anyone may ever see this member's masked
+    # areas. Off by default; even when on, lifting needs the ``lift_mask`` right on the
+    # camera, a reason, and is journaled (vigie.recording.masks).
+    masks_may_be_lifted = models.BooleanField(
+        _("privacy masks may be lifted"),
+        default=False,
+        help_text=_(
+            "If unchecked, nobody may see the masked areas of this member's cameras, "
+            "whatever their rights."
+        ),
+    )
 
     class Meta:
         verbose_name = _("recording policy")
@@ -397,3 +408,103 @@ def _refuse_deleting_held_footage(sender: Any, instance: Segment, **kwargs: Any)
         raise HeldFootageError(
             _("This footage is under a legal hold: it cannot be deleted until released.")
         )
+
+
+# ---------------------------------------------------------------- privacy masks
+# (issue 4: a masked camera is never shown unmasked; see docs/masks.md)
+
+MASK_MAX_POLYGONS = 32
+MASK_MAX_POINTS = 64
+
+
+def validate_polygons(value: Any) -> list[list[list[float]]]:
+    """The polygons of a mask, checked strictly: a list of polygons, each a list of at
+    least 3 [x, y] points with 0 ≤ x, y ≤ 1 (fractions of the picture's width and
+    height). Returns them as plain floats; raises ValidationError naming the fault."""
+    if not isinstance(value, list) or not value:
+        raise ValidationError(_("Give a list of polygons (at least one)."), code="not_list")
+    if len(value) > MASK_MAX_POLYGONS:
+        raise ValidationError(
+            _("At most %(n)d polygons per mask.") % {"n": MASK_MAX_POLYGONS}, code="too_many"
+        )
+    clean: list[list[list[float]]] = []
+    for number, polygon in enumerate(value, start=1):
+        if not isinstance(polygon, list):
+            raise ValidationError(
+                _("Polygon %(n)d is not a list of points.") % {"n": number}, code="not_list"
+            )
+        if len(polygon) < 3:
+            raise ValidationError(
+                _("Polygon %(n)d has fewer than 3 points.") % {"n": number}, code="too_few"
+            )
+        if len(polygon) > MASK_MAX_POINTS:
+            raise ValidationError(
+                _("Polygon %(n)d has more than %(max)d points.")
+                % {"n": number, "max": MASK_MAX_POINTS},
+                code="too_many_points",
+            )
+        clean.append([_point(point, number) for point in polygon])
+    return clean
+
+
+def _point(point: Any, number: int) -> list[float]:
+    ok = (
+        isinstance(point, list | tuple)
+        and len(point) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in point)
+    )
+    if not ok:
+        raise ValidationError(
+            _("Polygon %(n)d: each point is a pair [x, y] of numbers.") % {"n": number},
+            code="bad_point",
+        )
+    x, y = float(point[0]), float(point[1])
+    if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):  # also refuses NaN
+        raise ValidationError(
+            _("Polygon %(n)d: coordinates must be between 0 and 1 (got %(x)s, %(y)s).")
+            % {"n": number, "x": x, "y": y},
+            code="out_of_range",
+        )
+    return [x, y]
+
+
+class PrivacyMask(_CameraOwned):
+    """Areas of a camera's picture that nobody sees (dwellings, their entrances):
+    polygons in fractions of the picture (0..1), so that they fit any resolution.
+    Live, playback and exports of a camera with an enabled mask are served masked."""
+
+    camera = models.ForeignKey(
+        Camera, on_delete=models.CASCADE, related_name="privacy_masks", verbose_name=_("camera")
+    )
+    label = models.CharField(_("label"), max_length=100)
+    polygons = models.JSONField(
+        _("polygons"),
+        default=list,
+        help_text=_("A list of polygons, each a list of [x, y] points between 0 and 1."),
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    # Bumped on each save: part of the masked renditions' cache keys.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["camera_id", "label", "pk"]
+        verbose_name = _("privacy mask")
+        verbose_name_plural = _("privacy masks")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.label or "").strip():
+            raise ValidationError({"label": _("Give the mask a label.")})
+        try:
+            self.polygons = validate_polygons(self.polygons)
+        except ValidationError as exc:
+            raise ValidationError({"polygons": exc.messages}) from None
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            self.version = (self.version or 0) + 1
+        super().save(*args, **kwargs)

@@ -235,8 +235,11 @@ def render_playlist(
     start: datetime,
     end: datetime,
     gaps: Iterable[GapRef] = (),
+    *,
+    byte_ranges: bool = True,
 ) -> str:
-    """An HLS VOD playlist (version 4: byte ranges) for the planned parts."""
+    """An HLS VOD playlist (version 4: byte ranges) for the planned parts; without
+    ``byte_ranges`` each entry is a whole file (masked renditions, see ``masks``)."""
     target = max((math.ceil(p.duration) for p in parts), default=1)
     lines = [
         "#EXTM3U",
@@ -262,7 +265,8 @@ def render_playlist(
         if part.date_time or part.discontinuity:
             lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{iso(part.start)}")
         lines.append(f"#EXTINF:{part.duration:.6f},")
-        lines.append(f"#EXT-X-BYTERANGE:{part.length}@{part.offset}")
+        if byte_ranges:
+            lines.append(f"#EXT-X-BYTERANGE:{part.length}@{part.offset}")
         lines.append(uri_for(part.segment_id))
     lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
@@ -358,18 +362,31 @@ def _cached_index(path: Path) -> tsindex.TsIndex | None:
 
 
 def playlist_for(
-    camera: Any, start: datetime, end: datetime, uri_for: Callable[[int], str]
+    camera: Any,
+    start: datetime,
+    end: datetime,
+    uri_for: Callable[[int], str],
+    *,
+    whole_segments: bool = False,
 ) -> tuple[str, list[Part], list[GapRef]]:
-    """The playlist of a camera for a checked range, with its parts and gaps."""
+    """The playlist of a camera for a checked range, with its parts and gaps.
+
+    ``whole_segments``: one entry per segment and no byte range: a masked camera's
+    segments are served as masked copies whose byte offsets are not the raw file's."""
     refs = []
     horizon = start + INDEX_HORIZON
     for segment in segments_between(camera, start, end):
+        if whole_segments:
+            if segment_file(segment).is_file():
+                refs.append(SegmentRef(segment.pk, segment.start, segment.end, segment.bytes))
+            continue
         ref = segment_ref(segment, scan=segment.start < horizon)
         if ref is not None:
             refs.append(ref)
     parts = plan_parts(refs, start, end)
     gaps = gaps_between(camera, start, end)
-    return render_playlist(parts, uri_for, start, end, gaps), parts, gaps
+    text = render_playlist(parts, uri_for, start, end, gaps, byte_ranges=not whole_segments)
+    return text, parts, gaps
 
 
 def timeline(camera: Any, start: datetime, end: datetime) -> dict[str, Any]:

@@ -179,9 +179,13 @@ class Destruction:
 
 
 def _remove_derived(path: Path) -> None:
-    """Thumbnails and keyframe indexes are images or describe them: they go with the footage."""
+    """Thumbnails, keyframe indexes and masked copies are images or describe them: they
+    go with the footage."""
+    from vigie.recording.masks import remove_masked
+
     try:
         remove_derived(path)
+        remove_masked(path)
     except OSError as exc:
         logger.error("could not delete what was derived from %s: %s", path, exc)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path, re_path
 
-from vigie.recording import views
+from vigie.recording import views, views_masks
 
 urlpatterns = [
     path(
@@ -38,6 +38,21 @@ urlpatterns = [
         "cameras/<int:pk>/thumbnail.jpg",
         views.ThumbnailView.as_view(),
         name="camera_thumbnail",
+    ),
+    path(
+        "cameras/<int:pk>/privacy-masks/",
+        views_masks.MaskEditorView.as_view(),
+        name="camera_masks",
+    ),
+    path(
+        "cameras/<int:pk>/privacy-masks/still.jpg",
+        views_masks.MaskStillView.as_view(),
+        name="camera_mask_still",
+    ),
+    path(
+        "cameras/<int:pk>/privacy-masks/<int:mask>/delete/",
+        views_masks.MaskDeleteView.as_view(),
+        name="camera_mask_delete",
     ),
     path("", include("vigie.recording.urls_holds")),
 ]

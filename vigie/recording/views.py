@@ -9,6 +9,7 @@ through ``vigie.audit.services.journal``. The logic lives in ``playback``/``tsin
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -34,12 +35,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from vigie.audit.services import journal
-from vigie.core.views import may
+from vigie.core.views import may, members_allowed
 from vigie.inventory.models import Camera
-from vigie.recording import playback
+from vigie.recording import masking, masks, masks_live, playback
 from vigie.recording.forms import JumpForm, PlaybackReasonForm
-from vigie.recording.models import CameraRecordingState, Segment
+from vigie.recording.models import CameraRecordingState, PrivacyMask, Segment
 
+logger = logging.getLogger(__name__)
 STREAM_CHUNK = 64 * 1024
 RANGE_HEADER = re.compile(r"^bytes=(\d*)-(\d*)$")
 HLS_TYPE = "application/vnd.apple.mpegurl"
@@ -66,6 +68,18 @@ def grant_for(request: HttpRequest, camera: Camera) -> playback.PlaybackGrant:
             _("Playback needs a reason: give it on the camera's recording page.")
         )
     return grant
+
+
+def lift_reason(request: HttpRequest, camera: Camera) -> str | None:
+    """The reason of a mask lift this request carries (``?l=``), checked against the
+    person's rights now; None without one. A lift asked without the right is a 403."""
+    token = request.GET.get("l")
+    if not token:
+        return None
+    reason = masks.read_lift_token(token, request.user.pk, camera.pk)
+    if reason is None or not masks.may_lift(request.user, camera):
+        raise PermissionDenied(_("You may not see this camera's masked areas."))
+    return reason
 
 
 def bad_request(message: str) -> HttpResponse:
@@ -144,11 +158,29 @@ class LivePlaylistView(View):
         path = playback.live_path(camera, playback.LIVE_PLAYLIST)
         if path is None:
             raise Http404(_("No live stream for this camera now."))
+        polygons = masking.polygons_for(camera)
+        text: str | None
+        if polygons:
+            # Never the recorder's window: the masked encoder's, started if needed.
+            folder = masks_live.ensure_running(camera, polygons)
+            text = masks_live.playlist_text(folder)
+            if text is None:
+                busy = HttpResponse(_("The masked live view is starting."), status=503)
+                busy["Retry-After"] = "2"
+                return no_store(busy)
+        else:
+            text = path.read_text()
         seen = dict(request.session.get(LIVE_SEEN_KEY, {}))
         if playback.live_session_starts(seen, camera.pk, time.time()):
-            journal("recording.live_start", objects=[camera], member_id=camera.member_id)
+            details = {"masked": True} if polygons else {}
+            journal(
+                "recording.live_start",
+                objects=[camera],
+                member_id=camera.member_id,
+                details=details,
+            )
         request.session[LIVE_SEEN_KEY] = seen
-        response = HttpResponse(path.read_bytes(), content_type=HLS_TYPE)
+        response = HttpResponse(text, content_type=HLS_TYPE)
         return no_store(response)
 
 
@@ -157,7 +189,14 @@ class LivePartView(View):
 
     def get(self, request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
         camera = camera_for(request, pk, "view_live")
-        path = playback.live_path(camera, name)
+        path: Path | None
+        if masking.polygons_for(camera):
+            # A masked camera's parts come from its masked window only: a raw part's
+            # name (seg-…) is simply not found.
+            masks_live.touch(camera.pk)
+            path = masks_live.part_path(camera.pk, name)
+        else:
+            path = playback.live_path(camera, name)
         if path is None or name == playback.LIVE_PLAYLIST:
             raise Http404(_("No such live part."))
         return file_response(request, path, TS_TYPE)
@@ -181,12 +220,30 @@ class PlaybackPlaylistView(View):
         except playback.RangeError as exc:
             return bad_request(str(exc))
         token = request.GET["t"]
+        lifted = lift_reason(request, camera)
+        masked = lifted is None and bool(masking.polygons_for(camera))
+        suffix = f"&l={request.GET['l']}" if lifted is not None else ""
         base = reverse("camera_segment", kwargs={"pk": camera.pk, "segment": 0})[: -len("0.ts")]
 
         def uri_for(segment_id: int) -> str:
-            return f"{base}{segment_id}.ts?t={token}"
+            return f"{base}{segment_id}.ts?t={token}{suffix}"
 
-        text, parts, _gaps = playback.playlist_for(camera, start, end, uri_for)
+        text, parts, _gaps = playback.playlist_for(
+            camera, start, end, uri_for, whole_segments=masked
+        )
+        if lifted is not None:
+            journal(
+                "recording.mask_lifted",
+                objects=[camera],
+                member_id=camera.member_id,
+                reason=lifted,
+                details={
+                    "start": playback.iso(start),
+                    "end": playback.iso(end),
+                    "playback_reason": grant.reason,
+                    "grant": grant.nonce,
+                },
+            )
         journal(
             "recording.playback",
             objects=[camera],
@@ -198,6 +255,7 @@ class PlaybackPlaylistView(View):
                 "segments": len({p.segment_id for p in parts}),
                 "footage": bool(parts),
                 "grant": grant.nonce,
+                "masked": masked,
             },
         )
         response = HttpResponse(text, content_type=HLS_TYPE)
@@ -220,7 +278,37 @@ class SegmentView(View):
         path = playback.segment_file(row)
         if not path.is_file():
             raise Http404(_("This footage is no longer stored."))
+        polygons = () if lift_reason(request, camera) else masking.polygons_for(camera)
+        if polygons:
+            if row.end is None:
+                # Still being written: a masked copy now would be cut short (and cached).
+                raise Http404(_("This footage is still being recorded."))
+            try:
+                path = masks.masked_segment(row, polygons)
+            except MASKING_ERRORS as exc:
+                return masking_unavailable(exc)
+            following = (
+                Segment.objects.unrestricted()
+                .select_related("storage_pool")
+                .filter(camera=camera, start__gt=row.start, end__isnull=False)
+                .order_by("start")
+                .first()
+            )
+            if following is not None and not request.headers.get("Range"):
+                masks.prefetch(following, polygons)
         return file_response(request, path, TS_TYPE)
+
+
+# What a masked rendition may fail with (a corrupt file, a full disk, a lock held too
+# long): the answer is then a 503, never the raw footage.
+MASKING_ERRORS = (OSError, ValueError, TimeoutError, RuntimeError)
+
+
+def masking_unavailable(exc: Exception) -> HttpResponse:
+    logger.error("masked rendition failed: %s", exc)
+    response = HttpResponse(_("The masked footage cannot be made now."), status=503)
+    response["Retry-After"] = "5"
+    return no_store(response)
 
 
 class ThumbnailView(View):
@@ -236,13 +324,25 @@ class ThumbnailView(View):
         segment = playback.segment_at(camera, at)
         if segment is None or not playback.segment_file(segment).is_file():
             raise Http404(_("No footage at this instant."))
-        data = playback.thumbnail(segment, at)
+        polygons = () if lift_reason(request, camera) else masking.polygons_for(camera)
+        if polygons:
+            try:
+                data = masks.masked_thumbnail(segment, at, polygons)
+            except MASKING_ERRORS as exc:
+                return masking_unavailable(exc)
+        else:
+            data = playback.thumbnail(segment, at)
         journal(
             "recording.thumbnail",
             objects=[camera],
             member_id=camera.member_id,
             reason=grant.reason,
-            details={"at": playback.iso(at), "segment": segment.pk, "grant": grant.nonce},
+            details={
+                "at": playback.iso(at),
+                "segment": segment.pk,
+                "grant": grant.nonce,
+                "masked": bool(polygons),
+            },
         )
         return no_store(HttpResponse(data, content_type="image/jpeg"))
 
@@ -327,8 +427,26 @@ class RecordingPageView(LoginRequiredMixin, View):
         if not form.is_valid():
             return self.page(request, camera, form, status=400)
         user_id: int = request.user.pk  # type: ignore[assignment]  # logged in: never None
+        lift_token, lift_error = self.lift(request, camera, user_id)
+        if lift_error:
+            form.add_error(None, lift_error)
+            return self.page(request, camera, form, status=400)
         token = playback.issue_token(user_id, camera.pk, form.cleaned_data["reason"])
-        return self.page(request, camera, form, token=token, at=form.cleaned_data["at"])
+        return self.page(
+            request, camera, form, token=token, at=form.cleaned_data["at"], lift_token=lift_token
+        )
+
+    def lift(self, request: HttpRequest, camera: Camera, user_id: int) -> tuple[str, str]:
+        """A lift token if the person asked to see the masked areas and may; else an
+        error to show. Lifting needs its own reason (journaled with each playlist)."""
+        if not request.POST.get("lift_mask"):
+            return "", ""
+        if not masks.may_lift(request.user, camera):
+            raise PermissionDenied(_("You may not see this camera's masked areas."))
+        reason = request.POST.get("lift_reason", "").strip()
+        if len(reason) < playback.REASON_MIN_LENGTH:
+            return "", _("Give the reason for lifting the privacy masks (at least 5 characters).")
+        return masks.issue_lift_token(user_id, camera.pk, reason[:500]), ""
 
     def page(
         self,
@@ -339,12 +457,13 @@ class RecordingPageView(LoginRequiredMixin, View):
         status: int = 200,
         token: str = "",
         at: datetime | None = None,
+        lift_token: str = "",
     ) -> HttpResponse:
         context = page_context(request, camera, at)
         if form.is_bound is False and context["at"] is not None:
             local = timezone.localtime(context["at"]).replace(microsecond=0, tzinfo=None)
             form = PlaybackReasonForm(initial={"at": local})
-        context.update({"form": form, "token": token})
+        context.update({"form": form, "token": token, "lift_token": lift_token})
         return render(request, self.template_name, context, status=status)
 
 
@@ -365,6 +484,7 @@ def page_context(request: HttpRequest, camera: Camera, at: datetime | None) -> d
     if mode not in ("live", "playback") or (mode == "live" and not may_live):
         mode = "playback" if may_playback or not may_live else "live"
     recorded = playback.recorded_period(camera)
+    masked = bool(masking.polygons_for(camera))
     at = at or _requested_instant(request)
     if at is None and recorded is not None:
         at = max(recorded[0], recorded[1] - timedelta(hours=1))
@@ -390,4 +510,13 @@ def page_context(request: HttpRequest, camera: Camera, at: datetime | None) -> d
         "live_url": reverse("camera_live_playlist", kwargs={"pk": camera.pk}),
         "playlist_url": reverse("camera_playback", kwargs={"pk": camera.pk}),
         "thumbnail_url": reverse("camera_thumbnail", kwargs={"pk": camera.pk}),
+        "masked": masked,
+        "may_lift": masked and may_playback and masks.may_lift(request.user, camera),
+        "masks_url": reverse("camera_masks", kwargs={"pk": camera.pk}),
+        "may_see_masks": _may_in_member(request.user, PrivacyMask, "view", camera.member_id),
     }
+
+
+def _may_in_member(user: Any, model: Any, action: str, member_id: int) -> bool:
+    allowed = members_allowed(user, model, action)
+    return allowed is None or member_id in allowed

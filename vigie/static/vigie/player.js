@@ -19,9 +19,14 @@
       var live = root.dataset.mode === "live";
       // Live: two parts behind the edge (a part is one keyframe interval) rather than
       // hls.js's three, for a latency of a few seconds.
+      // A masked camera's live view may answer 503 for a few seconds while its masked
+      // encoder starts: the manifest is retried rather than given up.
       hls = new window.Hls(live ?
-        { enableWorker: true, liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5 } :
-        { enableWorker: true });
+        { enableWorker: true, liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5,
+          manifestLoadingMaxRetry: 6, manifestLoadingRetryDelay: 1500 } :
+        { enableWorker: true,
+          // A masked camera's segment is masked on demand: the first takes a while.
+          fragLoadingTimeOut: root.dataset.masked ? 90000 : 20000 });
       window.vigieHls = hls; // the image wall's health checks and the tests read it
       hls.on(window.Hls.Events.MANIFEST_PARSED, function () {
         var playing = video.play();
@@ -53,7 +58,8 @@
     var until = new Date(from.getTime() + WINDOW_MS);
     return root.dataset.playlistUrl + "?start=" + encodeURIComponent(from.toISOString()) +
       "&end=" + encodeURIComponent(until.toISOString()) +
-      "&t=" + encodeURIComponent(root.dataset.token);
+      "&t=" + encodeURIComponent(root.dataset.token) +
+      (root.dataset.liftToken ? "&l=" + encodeURIComponent(root.dataset.liftToken) : "");
   }
 
   function showClock() {
