@@ -1,0 +1,69 @@
+"""``vigie export-worker [--once] [--interval S]``: make the queued evidence packages.
+
+A process of its own (never a thread of the web server, which gunicorn restarts at
+will): it claims queued export jobs one at a time (``SELECT … FOR UPDATE SKIP LOCKED``
+on PostgreSQL, so several workers share the queue), writes their progress, and stops
+on SIGTERM or SIGINT; a job it was making then goes back to the queue. A job left
+running by a worker that died is failed after a while, with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+from django.db import close_old_connections, connection
+
+from vigie.core import actors
+from vigie.core.management.base import VigieCommand
+from vigie.evidence import exports
+from vigie.recording.management.commands.retention import _positive
+
+logger = logging.getLogger("vigie.evidence.exports")
+
+
+class Command(VigieCommand):
+    help = "Make the queued evidence packages, one at a time, until SIGTERM."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="make what is queued, then stop")
+        parser.add_argument(
+            "--interval", type=_positive, default=2.0, metavar="S", help="queue polled every S s"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = actors.current()
+        if actor is not None and not actor.system:
+            raise CommandError("the export worker is a system job: run it without --as")
+        stop = threading.Event()
+
+        def _stop(signum: int, frame: FrameType | None) -> None:
+            logger.info("export worker: signal %s, stopping", signum)
+            stop.set()
+
+        previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        made = 0
+        try:
+            while not stop.is_set():
+                if not connection.in_atomic_block:
+                    close_old_connections()
+                try:
+                    job = exports.run_next(interrupted=stop.is_set)
+                except Exception:
+                    logger.exception("export worker: a job could not be run")
+                    job = None
+                if job is not None:
+                    made += 1
+                    self.stdout.write(f"export {job.pk}: {job.status} {job.error or job.message}")
+                    continue
+                if options["once"]:
+                    break
+                stop.wait(options["interval"])
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        self.stdout.write(f"export worker: stopped after {made} job(s)")
