@@ -32,6 +32,7 @@ urlpatterns = [
     *router.urls,
     # Each app routes its own endpoints (a SimpleRouter each: one API root, above).
     path("", include("vigie.audit.api_urls")),
+    path("", include("vigie.recording.api_urls_masks")),
     path("", include("vigie.evidence.api_urls")),
     path("", include("vigie.supervision.api_urls")),
     path("", include("vigie.servicedesk.api_urls")),

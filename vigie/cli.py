@@ -42,6 +42,42 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
     ),
     "segments": ("segments", "segments --camera NAME [--member SLUG] [--json]"),
     "audit": ("audit", "audit verify [--file F] [--json] | checkpoint [--every S] | export"),
+    "supervise": (
+        "supervise",
+        "supervise [--interval S] [--once] [--json]: probe the cameras, keep their health,"
+        " open automatic tickets",
+    ),
+    "servicedesk": (
+        "servicedesk",
+        "servicedesk escalate [--once] [--interval S] | list [--member SLUG] [--open] [--json]"
+        " | report --month YYYY-MM [--member SLUG] [--csv OUT | --pdf OUT]",
+    ),
+    "subject-request": (
+        "subject_request",
+        "subject-request add --member SLUG --name N --contact C --place P --from ISO --until ISO"
+        " [--camera NAME...] | status ID --to S | close ID | copy ID --camera NAME --reason T"
+        " | list [--json]",
+    ),
+    "requisition": (
+        "requisition",
+        "requisition add --member SLUG --service S --officer NAME --procedure N --facts TEXT"
+        " --camera NAME --from ISO --until ISO [...] | list [--member SLUG] [--late] [--json]"
+        " | step ID STATUS --reason TEXT | close ID --reason TEXT",
+    ),
+    "export": (
+        "export",
+        "export --requisition ID --out DIR [--iso] [--reason TEXT] | --cancel JOB",
+    ),
+    "export-worker": (
+        "export_worker",
+        "export-worker [--once] [--interval S]: make queued evidence packages until SIGTERM",
+    ),
+    "mask-live": (
+        "mask_live",
+        "mask-live --camera ID [--dir PATH]: masked live encoder of one camera (the web starts it)",
+    ),
+    "evidence": ("evidence", "evidence verify PATH [--key PUB.pem] [--json]"),
+    "stats": ("stats", "stats [--year Y] [--member SLUG] [--json|--csv]"),
     "manage": (None, "any Django management command, e.g. manage createsuperuser"),
 }
 # Commands built on vigie.core.management.base.VigieCommand (they take --as).
@@ -58,6 +94,11 @@ ACTING_COMMANDS = {
     "hold",
     "segments",
     "habilitation",
+    "servicedesk",
+    "subject-request",
+    "requisition",
+    "export",
+    "stats",
 }
 
 

@@ -71,6 +71,20 @@ OPTIONS: dict[str, Option] = {
     "LOG_LEVEL": Option(_choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", "log level"),
     "BIND": Option(str, "127.0.0.1:8000", "address:port that `vigie serve` listens on"),
     "PAGE_SIZE": Option(_int_range(1, 1000), 50, "default page size of lists and the API"),
+    "BASE_URL": Option(str, "", "public address of this Vigie, for links in e-mails"),
+    "EMAIL_HOST": Option(str, "", "SMTP server; empty: e-mails are written to DATA_DIR/mail"),
+    "EMAIL_PORT": Option(_int_range(1, 65535), 25, "SMTP port"),
+    "EMAIL_FROM": Option(str, "vigie@localhost", "sender of Vigie's e-mails"),
+    "ESCALATION_L2": Option(_csv, [], "e-mail addresses told of level-2 escalations"),
+    "ESCALATION_L3": Option(_csv, [], "e-mail addresses told of level-3 escalations"),
+    "TICKET_AFTER_S": Option(
+        _int_range(60, 7 * 86400), 900, "a camera down this long opens a ticket (seconds)"
+    ),
+    "REQUISITION_DEADLINE_DAYS": Option(
+        _int_range(1, 365), 15, "days a requisition is due after its receipt"
+    ),
+    "METRICS_TOKEN": Option(str, "", "bearer token for /metrics; empty: loopback only"),
+    "SHARED_DATA": Option(str, "", "folder of the sample footage used by tests and the demo"),
 }
 
 

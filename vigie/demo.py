@@ -187,6 +187,17 @@ CAMERAS = [
 ]
 
 
+# Its simulated stream is stopped when the demo starts: supervision sees it down and,
+# after Antony's short ticket delay, opens one ticket (docs/supervision.md).
+BROKEN_CAMERA = "ANT-GARE-02"
+BROKEN_TICKET_AFTER_MINUTES = 2
+
+
+def broken_camera_number() -> int:
+    """The simulator's number (``/camN``) of the camera the demo shows out of order."""
+    return next(n for n, c in enumerate(CAMERAS, 1) if c.name == BROKEN_CAMERA)
+
+
 @dataclass(frozen=True)
 class DemoAuthorisation:
     member: str
@@ -280,6 +291,7 @@ def seed(rtsp_port: int = RTSP_PORT) -> SeedReport:
         for account in ACCOUNTS:
             _account(account, members, report)
         _habilitations(members, report)
+        _supervision(members["antony"], report)
     return report
 
 
@@ -461,10 +473,24 @@ def _habilitations(members: dict[str, Member], report: SeedReport) -> None:
         habilitations.delegate(members["antony"], note="Convention de mutualisation, art. 4")
         report.count("delegations")
     if not OperatorDelegation.objects.filter(member=members["sceaux"]).exists():
-        night = {"start": time(18, 0), "end": time(8, 0)}
-        habilitations.delegate(members["sceaux"], weekdays=[1, 2, 3, 4, 5], **night)
+        habilitations.delegate(
+            members["sceaux"], weekdays=[1, 2, 3, 4, 5], start=time(18, 0), end=time(8, 0)
+        )
         habilitations.delegate(members["sceaux"], weekdays=[6, 7])
         report.count("delegations")
+
+
+def _supervision(member: Member, report: SeedReport) -> None:
+    from vigie.supervision.demo import seed_history
+    from vigie.supervision.models import SupervisionPolicy
+
+    if seed_history():
+        report.count("camera health histories")
+    if not SupervisionPolicy.objects.filter(member=member).exists():
+        core.save(
+            SupervisionPolicy(member=member, ticket_after_minutes=BROKEN_TICKET_AFTER_MINUTES)
+        )
+        report.count("supervision policies")
 
 
 def _account(account: DemoAccount, members: dict[str, Member], report: SeedReport) -> None:

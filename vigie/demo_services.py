@@ -55,9 +55,13 @@ def run_until_stopped(argv: list[str]) -> None:
 
 @contextlib.contextmanager
 def demo_services(
-    cameras: int, footage: str | None, out: Any, port: int = RTSP_PORT
+    cameras: int,
+    footage: str | None,
+    out: Any,
+    port: int = RTSP_PORT,
+    broken: int | None = None,
 ) -> Iterator[None]:
-    """Start the demo's camera simulator, recorder and retention loop; stop them after."""
+    """Start the demo's camera simulator, recorder and background loops; stop them after."""
     from vigie.recording.simulator import SimulatedCameras
 
     source = Path(footage) if footage else None
@@ -65,15 +69,25 @@ def demo_services(
         raise SystemExit(f"vigie demo: --footage {footage}: no such folder")
     out.write(f"Simulated cameras: {cameras} on {rtsp_url(1, port)} … /cam{cameras}")
     out.write("  (first start encodes the footage once; later starts reuse it)")
-    with SimulatedCameras(cameras, port=port, footage=source):
+    with SimulatedCameras(cameras, port=port, footage=source) as simulator:
+        if broken is not None:
+            simulator.stop_camera(broken)
+            out.write(f"  camera {broken} is out of order on purpose: supervision opens a ticket")
         children = [
             _vigie("recorder"),
             _vigie("retention", "loop", "--interval", "300"),
             # Signed checkpoints of the journal's head, so that the journal of a demo run
             # can be exported and verified (docs/journal.md); a last one on stop.
             _vigie("audit", "checkpoint", "--every", "300"),
+            # Health of every camera, and a ticket when one stays down (docs/supervision.md).
+            _vigie("supervise", "--interval", "60"),
+            _vigie("servicedesk", "escalate", "--interval", "300"),
+            _vigie("export-worker"),
         ]
-        out.write("Recorder, retention loop and journal checkpoints started.")
+        out.write(
+            "Recorder, retention loop, journal checkpoints, supervision and the service"
+            " desk's escalations and the export worker started."
+        )
         try:
             yield
         finally:

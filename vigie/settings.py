@@ -130,7 +130,7 @@ if NODE_MODULES.is_dir():
     STATICFILES_DIRS.append(("vendor", NODE_MODULES))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "vigie.core.staticfiles.GzipStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -166,10 +166,39 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several apps have a "status", "state" or "kind": each choice set gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "vigie.servicedesk.models.Status",
+        "TicketKindEnum": "vigie.servicedesk.models.Kind",
+        "ImpactEnum": "vigie.servicedesk.models.Impact",
+        "UrgencyEnum": "vigie.servicedesk.models.Urgency",
+        "RequisitionStatusEnum": "vigie.evidence.workflow.Status",
+        "ExportJobStatusEnum": "vigie.evidence.models.JobStatus",
+        "SubjectRequestStatusEnum": "vigie.audit.models.SubjectRequestStatus",
+        "SubjectRequestKindEnum": "vigie.audit.models.SubjectRequestKind",
+        "HealthStateEnum": "vigie.supervision.models.HealthState",
+        "IngestStateEnum": "vigie.recording.models.IngestState",
+        "MemberKindEnum": "vigie.tenancy.models.MemberKind",
+        "CameraStatusEnum": "vigie.inventory.choices.CameraStatus",
+    },
 }
 
 VIGIE_PAGE_SIZE = CONFIG["PAGE_SIZE"]
 VIGIE_BIND = CONFIG["BIND"]
+VIGIE_METRICS_TOKEN = CONFIG["METRICS_TOKEN"]
+VIGIE_TICKET_AFTER_S = CONFIG["TICKET_AFTER_S"]
+VIGIE_REQUISITION_DEADLINE_DAYS = CONFIG["REQUISITION_DEADLINE_DAYS"]
+VIGIE_SERVICEDESK_BASE_URL = CONFIG["BASE_URL"]
+VIGIE_SERVICEDESK_ESCALATION = {2: CONFIG["ESCALATION_L2"], 3: CONFIG["ESCALATION_L3"]}
+
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG["EMAIL_FROM"]
+if CONFIG["EMAIL_HOST"]:
+    EMAIL_HOST = CONFIG["EMAIL_HOST"]
+    EMAIL_PORT = CONFIG["EMAIL_PORT"]
+else:
+    # No mail server configured (the demo): each e-mail is a file one can read.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 
 LOGGING = {
     "version": 1,

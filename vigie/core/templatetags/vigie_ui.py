@@ -39,6 +39,34 @@ MENU: list[tuple[str, Any, str | None, tuple[str, ...]]] = [
     ("recordernode_list", _("Recorders"), "inventory.RecorderNode", ("recordernode_",)),
     ("storagepool_list", _("Storage"), "inventory.StoragePool", ("storagepool_",)),
     ("legalhold_list", _("Legal holds"), "recording.LegalHold", ("legalhold_",)),
+    (
+        "requisition_list",
+        _("Requisitions"),
+        "evidence.Requisition",
+        ("requisition_", "exportjob_"),
+    ),
+    (
+        "evidence_statistics",
+        _("Statistics"),
+        "evidence.YearlyStatistics",
+        ("evidence_statistics", "yearlystatistics_"),
+    ),
+    (
+        "subjectrequest_list",
+        _("Requests from persons"),
+        "audit.SubjectRequest",
+        ("subjectrequest_",),
+    ),
+    (
+        "supervision_dashboard",
+        _("Supervision"),
+        "supervision.CameraHealth",
+        ("supervision_", "camerahealth_"),
+    ),
+    ("ticket_list", _("Tickets"), "servicedesk.Ticket", ("ticket_",)),
+    ("servicedesk_report", _("Desk reports"), "servicedesk.Ticket", ("servicedesk_report",)),
+    ("contractor_list", _("Contractors"), "servicedesk.Contractor", ("contractor_",)),
+    ("desksettings_list", _("Desk settings"), "servicedesk.DeskSettings", ("desksettings_",)),
 ]
 
 
@@ -57,6 +85,16 @@ def main_menu(context: dict[str, Any]) -> dict[str, Any]:
             continue
         items.append(
             {"url": url, "label": label, "current": any(current.startswith(p) for p in prefixes)}
+        )
+    from vigie.audit.registers import may_see_journal, may_see_registers
+
+    if may_see_registers(user) or may_see_journal(user):
+        items.append(
+            {
+                "url": reverse("register_index"),
+                "label": _("Registers"),
+                "current": current.startswith(("register", "journal_register")),
+            }
         )
     if may(user, apps.get_model("inventory.Camera"), "add"):
         items.append(

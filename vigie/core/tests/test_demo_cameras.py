@@ -26,9 +26,10 @@ STARTUP_S = 120  # migrate, translations, static files, seed, then the cameras c
 
 
 def expected_states() -> tuple[set[str], set[str]]:
-    """(cameras that must record, cameras without a valid authorisation)."""
+    """(cameras that must record, cameras without a valid authorisation). The demo's
+    camera out of order on purpose records nothing: its stream is stopped."""
     valid = {name for a in demo.AUTHORISATIONS if a.expires_in_days > 0 for name in a.cameras}
-    return valid, {c.name for c in demo.CAMERAS} - valid
+    return valid - {demo.BROKEN_CAMERA}, {c.name for c in demo.CAMERAS} - valid
 
 
 def _start_time(pid: int) -> str | None:
@@ -77,8 +78,10 @@ def demo_recording(env: dict[str, str]) -> Callable[[], dict[str, Any] | None]:
         names = report["cameras"]
         states = {names[str(s["camera"])]: s["state"] for s in report["states"]}
         with_segments = {names[str(s["camera"])] for s in report["segments"]}
-        done = all(states.get(n) == "recording" for n in must_record) and all(
-            states.get(n) == "unauthorised" for n in unauthorised
+        done = (
+            all(states.get(n) == "recording" for n in must_record)
+            and all(states.get(n) == "unauthorised" for n in unauthorised)
+            and states.get(demo.BROKEN_CAMERA) not in (None, "recording")
         )
         return report if done and must_record <= with_segments else None
 

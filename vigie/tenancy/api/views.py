@@ -159,7 +159,8 @@ class ObtainTokenView(ObtainAuthToken):
 
     @extend_schema(request=AuthTokenSerializer, responses=TokenSerializer)
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        username = str(request.data.get("username", ""))
+        data = request.data if isinstance(request.data, dict) else {}
+        username = str(data.get("username", ""))
         address = client_address(request)
         if throttle.blocked(username, address):
             return Response(

@@ -63,7 +63,10 @@ class Command(VigieCommand):
         if options["no_cameras"]:
             serve(bind, 2)
             return
-        with demo_services(len(demo.CAMERAS), options.get("footage"), self.stdout, port):
+        broken = demo.broken_camera_number()
+        with demo_services(
+            len(demo.CAMERAS), options.get("footage"), self.stdout, port, broken=broken
+        ):
             connections.close_all()
             run_until_stopped(gunicorn_argv(bind, 2))
 

@@ -145,8 +145,9 @@ class Command(VigieCommand):
             self.stdout.write(f"approval {a.pk}: {a}")
             return
         found = Approval.objects.restrict(actors.current(), "view")
-        a = found.filter(pk=int(options["target"])).first() if options["target"].isdigit() else None
-        if a is None:
+        target = options["target"]
+        approval = found.filter(pk=int(target)).first() if target.isdigit() else None
+        if approval is None:
             raise CommandError(f"unknown approval {options['target']!r}")
         verb = options["verb"]
         states = {
@@ -154,8 +155,8 @@ class Command(VigieCommand):
             "reinstate": {"suspended": False},
             "withdraw": {"withdrawn": True},
         }
-        services.set_approval_state(a, **states[verb])
-        self.stdout.write(f"approval {a.pk}: {verb} done")
+        services.set_approval_state(approval, **states[verb])
+        self.stdout.write(f"approval {approval.pk}: {verb} done")
 
     def do_delegate(self, options: dict[str, Any]) -> None:
         d = services.delegate(
