@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -289,6 +289,27 @@ class Camera(RestrictedModel):
 
     def valid_authorisations(self, on: date | None = None) -> models.QuerySet[Authorisation]:
         return Authorisation.objects.unrestricted().filter(in_force(on), cameras=self)
+
+
+class CameraOwned(RestrictedModel):
+    """A row of another app (a segment, a health state…) that belongs to the member
+    owning its camera."""
+
+    member_path: ClassVar[str] = "camera__member"
+
+    class Meta:
+        abstract = True
+
+    def owner_member_id(self) -> int | None:
+        camera_id = getattr(self, "camera_id", None)
+        if camera_id is None:
+            return None
+        return (
+            Camera.objects.unrestricted()
+            .filter(pk=camera_id)
+            .values_list("member_id", flat=True)
+            .first()
+        )
 
 
 class Authorisation(RestrictedModel):

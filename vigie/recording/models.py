@@ -20,31 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from vigie.core import legal
 from vigie.core.models import RestrictedModel
-from vigie.inventory.models import Camera, RecorderNode, StoragePool
+from vigie.inventory.models import Camera, CameraOwned, RecorderNode, StoragePool
 from vigie.tenancy.models import Member
 
 
-class _CameraOwned(RestrictedModel):
-    """A row that belongs to the member owning its camera."""
-
-    member_path: ClassVar[str] = "camera__member"
-
-    class Meta:
-        abstract = True
-
-    def owner_member_id(self) -> int | None:
-        camera_id = getattr(self, "camera_id", None)
-        if camera_id is None:
-            return None
-        return (
-            Camera.objects.unrestricted()
-            .filter(pk=camera_id)
-            .values_list("member_id", flat=True)
-            .first()
-        )
-
-
-class Segment(_CameraOwned):
+class Segment(CameraOwned):
     """One file of recorded footage (MPEG-TS, about 60 s, starting on a keyframe)."""
 
     journal_changes: ClassVar[bool] = False
@@ -100,7 +80,7 @@ class GapCause(models.TextChoices):
     RECORDER_DOWN = "recorder_down", _("Recorder stopped")
 
 
-class Gap(_CameraOwned):
+class Gap(CameraOwned):
     """A period without footage, with its cause (open while it lasts)."""
 
     journal_changes: ClassVar[bool] = False
@@ -133,7 +113,7 @@ class IngestState(models.TextChoices):
     STOPPED = "stopped", _("Not recorded")
 
 
-class CameraRecordingState(_CameraOwned):
+class CameraRecordingState(CameraOwned):
     """The recorder's view of one camera, updated as it changes."""
 
     journal_changes: ClassVar[bool] = False
@@ -468,7 +448,7 @@ def _point(point: Any, number: int) -> list[float]:
     return [x, y]
 
 
-class PrivacyMask(_CameraOwned):
+class PrivacyMask(CameraOwned):
     """Areas of a camera's picture that nobody sees (dwellings, their entrances):
     polygons in fractions of the picture (0..1), so that they fit any resolution.
     Live, playback and exports of a camera with an enabled mask are served masked."""

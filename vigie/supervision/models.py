@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vigie.core.models import RestrictedModel
-from vigie.inventory.models import Camera
+from vigie.inventory.models import Camera, CameraOwned
 from vigie.tenancy.models import Member
 
 
@@ -27,25 +27,13 @@ class HealthState(models.TextChoices):
 UP_STATES = frozenset({HealthState.OK, HealthState.DEGRADED})
 
 
-class _CameraOwned(RestrictedModel):
-    member_path: ClassVar[str] = "camera__member"
+class _CameraOwned(CameraOwned):
     # Written by the supervision loop at every probe round; the state history is the
     # record of what matters.
     journal_changes: ClassVar[bool] = False
 
     class Meta:
         abstract = True
-
-    def owner_member_id(self) -> int | None:
-        camera_id = getattr(self, "camera_id", None)
-        if camera_id is None:
-            return None
-        return (
-            Camera.objects.unrestricted()
-            .filter(pk=camera_id)
-            .values_list("member_id", flat=True)
-            .first()
-        )
 
 
 class CameraHealth(_CameraOwned):

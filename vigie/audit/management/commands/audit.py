@@ -17,16 +17,12 @@ import argparse
 import contextlib
 import logging
 import os
-import signal
-import threading
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
 from django.core.management.base import CommandError, CommandParser
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from vigie.audit import checkpoints as cp
@@ -34,6 +30,7 @@ from vigie.audit import export, integrity
 from vigie.audit.services import journal
 from vigie.core import actors
 from vigie.core.management.base import EXIT_ERROR, EXIT_USAGE, VigieCommand
+from vigie.core.management.loops import fresh_connection, stop_on_signals
 
 logger = logging.getLogger("vigie.audit.checkpoint")
 
@@ -174,28 +171,18 @@ class Command(VigieCommand):
         self._checkpoint_loop(options["every"], options["checkpoints"], options["key"])
 
     def _checkpoint_loop(self, every: float, directory: Path | None, key: Path | None) -> None:
-        stop = threading.Event()
-
-        def _stop(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-
-        previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         self.stdout.write(f"journal checkpoints: one every {every:g} s until SIGTERM")
         written = 0
-        try:
+        with stop_on_signals("journal checkpoints") as stop:
             while not stop.is_set():
                 written += self._checkpoint_once(directory, key)
                 stop.wait(every)
             # One after the signal, so that the journal of the whole run is covered.
             written += self._checkpoint_once(directory, key)
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
         self.stdout.write(f"journal checkpoints: stopped after {written}")
 
     def _checkpoint_once(self, directory: Path | None, key: Path | None) -> int:
-        if not connection.in_atomic_block:
-            close_old_connections()
+        fresh_connection()
         try:
             point = cp.write(directory, key)
         except Exception:

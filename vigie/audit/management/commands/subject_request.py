@@ -14,8 +14,6 @@ Times without an offset are read in the server's time zone (Europe/Paris).
 
 from __future__ import annotations
 
-import argparse
-from datetime import date, datetime
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
@@ -25,25 +23,8 @@ from vigie.audit.models import SubjectRequest, SubjectRequestKind, SubjectReques
 from vigie.audit.subject_requests import prepare_viewing_copy, save_request, transition
 from vigie.core import actors
 from vigie.core.management.base import VigieCommand
+from vigie.core.management.parsing import parse_date, parse_when
 from vigie.inventory.models import Camera
-
-
-def parse_when(text: str) -> datetime:
-    """An ISO 8601 date and time; without an offset, in the server's time zone."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"not an ISO date and time: {text!r} (e.g. 2026-11-20T08:00)"
-        ) from exc
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
-
-
-def parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO date: {text!r} (e.g. 2026-11-21)") from exc
 
 
 def request_data(obj: SubjectRequest) -> dict[str, Any]:
@@ -82,7 +63,7 @@ class Command(VigieCommand):
         add = actions.add_parser("add", help="record a request")
         add.add_argument("--member", required=True, metavar="SLUG")
         add.add_argument("--kind", choices=SubjectRequestKind.values, default="access")
-        add.add_argument("--received-on", type=parse_day, metavar="DATE", help="default: today")
+        add.add_argument("--received-on", type=parse_date, metavar="DATE", help="default: today")
         add.add_argument("--name", required=True, help="the requester's name")
         add.add_argument("--contact", required=True, help="where to answer them")
         add.add_argument("--identity", default="", help="kind and last digits of the ID shown")

@@ -10,16 +10,13 @@ running by a worker that died is failed after a while, with its reason.
 from __future__ import annotations
 
 import logging
-import signal
-import threading
-from types import FrameType
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
-from django.db import close_old_connections, connection
 
 from vigie.core import actors
 from vigie.core.management.base import VigieCommand
+from vigie.core.management.loops import fresh_connection, stop_on_signals
 from vigie.evidence import exports
 from vigie.recording.management.commands.retention import _positive
 
@@ -39,18 +36,10 @@ class Command(VigieCommand):
         actor = actors.current()
         if actor is not None and not actor.system:
             raise CommandError("the export worker is a system job: run it without --as")
-        stop = threading.Event()
-
-        def _stop(signum: int, frame: FrameType | None) -> None:
-            logger.info("export worker: signal %s, stopping", signum)
-            stop.set()
-
-        previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         made = 0
-        try:
+        with stop_on_signals("export worker") as stop:
             while not stop.is_set():
-                if not connection.in_atomic_block:
-                    close_old_connections()
+                fresh_connection()
                 try:
                     job = exports.run_next(interrupted=stop.is_set)
                 except Exception:
@@ -63,7 +52,4 @@ class Command(VigieCommand):
                 if options["once"]:
                     break
                 stop.wait(options["interval"])
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
         self.stdout.write(f"export worker: stopped after {made} job(s)")

@@ -15,28 +15,19 @@ footage at once. Times without an offset are in the server's zone (Europe/Paris)
 
 from __future__ import annotations
 
-import argparse
-from datetime import date
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
 from vigie.core import actors
 from vigie.core.management.base import VigieCommand
+from vigie.core.management.parsing import parse_date, parse_when
 from vigie.evidence import services
 from vigie.evidence.filters import late_q
 from vigie.evidence.models import Requisition, Service
 from vigie.evidence.services import RangeSpec
 from vigie.evidence.workflow import FINAL, Status
 from vigie.inventory.models import Camera
-from vigie.recording.management.commands.hold import parse_when
-
-
-def parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO date: {text!r} (e.g. 2026-11-21)") from exc
 
 
 def requisition_data(r: Requisition) -> dict[str, Any]:

@@ -10,8 +10,6 @@ Times without an offset are read in the server's time zone (Europe/Paris).
 
 from __future__ import annotations
 
-import argparse
-from datetime import datetime
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
@@ -19,20 +17,10 @@ from django.utils import timezone
 
 from vigie.core import actors
 from vigie.core.management.base import VigieCommand
+from vigie.core.management.parsing import parse_when
 from vigie.inventory.models import Camera
 from vigie.recording import services
 from vigie.recording.models import LegalHold
-
-
-def parse_when(text: str) -> datetime:
-    """An ISO 8601 date and time; without an offset, in the server's time zone."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"not an ISO date and time: {text!r} (e.g. 2026-11-20T08:00)"
-        ) from exc
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
 def hold_data(hold: LegalHold) -> dict[str, Any]:

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 from datetime import datetime
-from types import FrameType
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from vigie.core import actors
 from vigie.core.management.base import VigieCommand
+from vigie.core.management.loops import fresh_connection, stop_on_signals
 from vigie.recording import services
 
 logger = logging.getLogger("vigie.recording.retention")
@@ -94,21 +91,11 @@ class Command(VigieCommand):
                 self.emit_table(rows, _camera_columns())
 
     def loop(self, interval: float) -> None:
-        stop = threading.Event()
-
-        def _stop(signum: int, frame: FrameType | None) -> None:
-            logger.info("retention loop: signal %s, stopping after this pass", signum)
-            stop.set()
-
-        previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         self.stdout.write(f"retention loop: a pass every {interval:g} s until SIGTERM")
         passes = 0
-        try:
+        with stop_on_signals("retention loop") as stop:
             while not stop.is_set():
-                if not connection.in_atomic_block:
-                    # A connection lost in the last pass is replaced, not reused. (Inside
-                    # a transaction — a test — closing it would lose the transaction.)
-                    close_old_connections()
+                fresh_connection()
                 try:
                     report = services.run_cleanup_pass()
                 except Exception:
@@ -120,9 +107,6 @@ class Command(VigieCommand):
                         if pool.alarm == "raised":
                             self.stderr.write(_pool_line(pool))
                 stop.wait(interval)
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
         self.stdout.write(f"retention loop: stopped after {passes} pass(es)")
 
 

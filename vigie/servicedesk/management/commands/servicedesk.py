@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from vigie.core import actors
 from vigie.core.management.base import VigieCommand
+from vigie.core.management.loops import fresh_connection, stop_on_signals
 from vigie.servicedesk import reports, services
 from vigie.servicedesk.api import TicketSerializer
 from vigie.servicedesk.models import OPEN_STATUSES, Ticket
@@ -98,19 +95,11 @@ class Command(VigieCommand):
         return len(sent)
 
     def loop(self, interval: float) -> None:
-        stop = threading.Event()
-
-        def _stop(signum: int, frame: FrameType | None) -> None:
-            logger.info("escalation loop: signal %s, stopping after this pass", signum)
-            stop.set()
-
-        previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         self.stdout.write(f"escalate: a pass every {interval:g} s until SIGTERM")
         passes = 0
-        try:
+        with stop_on_signals("escalation loop") as stop:
             while not stop.is_set():
-                if not connection.in_atomic_block:
-                    close_old_connections()
+                fresh_connection()
                 try:
                     self.escalate_once()
                 except Exception:
@@ -118,9 +107,6 @@ class Command(VigieCommand):
                 else:
                     passes += 1
                 stop.wait(interval)
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
         self.stdout.write(f"escalate: stopped after {passes} pass(es)")
 
     # ------------------------------------------------------------------ list

@@ -11,16 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
-import threading
 import time
-from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections, connection
 
 from vigie.core import actors
+from vigie.core.management.loops import fresh_connection, stop_on_signals
 from vigie.supervision.probe import Timeouts
 from vigie.supervision.services import RoundReport, supervise_round
 
@@ -81,20 +78,14 @@ class Command(BaseCommand):
             f" {report.changes} change(s); tickets opened {len(report.tickets_opened)},"
             f" recovered {len(report.tickets_recovered)}"
         )
+        self.stdout.flush()  # a line per round, also when the output is a file
 
     def loop(self, options: dict[str, Any], timeouts: Timeouts) -> None:
-        stop = threading.Event()
-
-        def _stop(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-
-        previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         interval = options["interval"]
-        try:
+        with stop_on_signals("supervision") as stop:
             while not stop.is_set():
                 started = time.monotonic()
-                if not connection.in_atomic_block:
-                    close_old_connections()
+                fresh_connection()
                 try:
                     report = supervise_round(timeouts=timeouts, concurrency=options["concurrency"])
                 except Exception:
@@ -102,6 +93,3 @@ class Command(BaseCommand):
                 else:
                     self.emit(report, options["json"])
                 stop.wait(max(0.0, interval - (time.monotonic() - started)))
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)

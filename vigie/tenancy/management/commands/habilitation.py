@@ -18,7 +18,6 @@ Changes take effect on the person's next request: an open live view stops.
 from __future__ import annotations
 
 import argparse
-from datetime import date, time
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
@@ -26,23 +25,10 @@ from django.core.management.base import CommandError, CommandParser
 from vigie.core import actors
 from vigie.core import services as core
 from vigie.core.management.base import VigieCommand
+from vigie.core.management.parsing import parse_date, parse_time
 from vigie.inventory.models import Camera
 from vigie.tenancy import habilitation_services as services
 from vigie.tenancy.models import Approval, Designation, OperatorDelegation, User
-
-
-def parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO date: {text!r} (e.g. 2026-11-20)") from exc
-
-
-def parse_time(text: str) -> time:
-    try:
-        return time.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a time: {text!r} (e.g. 18:00)") from exc
 
 
 def parse_days(text: str) -> list[int]:
