@@ -9,9 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigie.audit.models import SubjectRequest, SubjectRequestStatus
-from vigie.core.forms import DateInput, MemberScopedForm
+from vigie.core.forms import DateInput, MemberScopedForm, local_datetime_field
 from vigie.inventory.models import Camera
-from vigie.recording.forms_holds import local_datetime_field
 
 
 class SubjectRequestForm(MemberScopedForm):

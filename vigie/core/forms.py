@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from vigie.core.views import members_allowed
 
@@ -136,3 +137,17 @@ class PlainModelForm(forms.ModelForm):
 
     def scoped_bound_fields(self) -> list[forms.BoundField]:
         return [self[n] for n in self.scoped_fields if n in self.fields]
+
+
+# What the browser's datetime-local control sends (with or without seconds).
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def local_datetime_field(label: Any) -> forms.DateTimeField:
+    """A date and time typed in the server's zone (Europe/Paris), read as such."""
+    return forms.DateTimeField(
+        label=label,
+        input_formats=LOCAL_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMATS[0]),
+        help_text=_("Local time (Europe/Paris)."),
+    )

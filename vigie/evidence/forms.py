@@ -8,11 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vigie.core.forms import DateInput, MemberScopedForm
+from vigie.core.forms import DateInput, MemberScopedForm, local_datetime_field
 from vigie.evidence import workflow
 from vigie.evidence.models import Delivery, ExportJob, Requisition, YearlyStatistics
 from vigie.inventory.models import Camera
-from vigie.recording.forms_holds import local_datetime_field
 
 RANGE_ROWS = 4
 

@@ -7,22 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vigie.core.forms import MemberScopedForm
+from vigie.core.forms import MemberScopedForm, local_datetime_field
 from vigie.inventory.models import Camera
 from vigie.recording.models import LegalHold
-
-# What the browser's datetime-local control sends (with or without seconds).
-LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-def local_datetime_field(label: Any) -> forms.DateTimeField:
-    """A date and time typed in the server's zone (Europe/Paris), read as such."""
-    return forms.DateTimeField(
-        label=label,
-        input_formats=LOCAL_FORMATS,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMATS[0]),
-        help_text=_("Local time (Europe/Paris)."),
-    )
 
 
 class LegalHoldForm(MemberScopedForm):

@@ -93,6 +93,7 @@ class TicketSerializer(ServiceModelSerializer):
             "paused_since",
             "intervention_due",
             "resolution_due",
+            "appointment",
             "first_response_at",
             "intervened_at",
             "resolved_at",
@@ -154,6 +155,7 @@ class TicketTransitionSerializer(serializers.Serializer):
 class TicketQualifySerializer(serializers.Serializer):
     impact = serializers.ChoiceField(choices=Impact.choices)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
+    appointment = serializers.DateTimeField(required=False, allow_null=True)
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -248,7 +250,13 @@ class TicketViewSet(VigieModelViewSet):
         form = TicketQualifySerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        return self._answer(services.qualify(ticket, int(data["impact"]), int(data["urgency"])))
+        ticket = services.qualify(
+            ticket,
+            int(data["impact"]),
+            int(data["urgency"]),
+            appointment=data.get("appointment"),
+        )
+        return self._answer(ticket)
 
     @extend_schema(request=TicketCommentBodySerializer, responses=CommentSerializer)
     @action(detail=True, methods=["post"], serializer_class=TicketCommentBodySerializer)

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vigie.core.forms import MemberScopedForm, PlainModelForm
+from vigie.core.forms import MemberScopedForm, PlainModelForm, local_datetime_field
 from vigie.core.views import members_allowed
 from vigie.servicedesk.models import (
     Contractor,
@@ -126,6 +126,11 @@ def status_choices(ticket: Ticket) -> list[tuple[str, Any]]:
 class QualifyForm(forms.Form):
     impact = forms.TypedChoiceField(label=_("Impact"), choices=Impact.choices, coerce=int)
     urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Urgency.choices, coerce=int)
+    appointment = local_datetime_field(_("Appointment (P4)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["appointment"].required = False
 
 
 class ReportForm(forms.Form):

@@ -208,6 +208,8 @@ class Ticket(RestrictedModel):
     source_key = models.CharField(_("source"), max_length=100, blank=True)
     opened_at = models.DateTimeField(_("opened"))
     paused_since = models.DateTimeField(_("waiting for the member since"), null=True, blank=True)
+    # P4: the convention sets no delay; the date agreed with the member is the deadline.
+    appointment = models.DateTimeField(_("appointment"), null=True, blank=True)
     intervention_due = models.DateTimeField(_("intervention due"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first answer"), null=True, blank=True)

@@ -125,6 +125,8 @@ def _apply_deadlines(ticket: Ticket, now: datetime | None = None) -> None:
     limits = sla.deadlines(known)
     ticket.intervention_due = limits.intervention
     ticket.resolution_due = limits.resolution
+    if sla.priority(ticket.impact, ticket.urgency) == sla.Priority.P4:
+        ticket.intervention_due = ticket.appointment
     done = ticket.intervened_at or ticket.resolved_at
     if done is not None and known.pauses:
         # Waiting for the member after the intervention does not move its deadline.
@@ -259,12 +261,22 @@ def save_contractor(contractor: Contractor) -> Contractor:
     return contractor
 
 
-def qualify(ticket: Ticket, impact: int, urgency: int, *, at: datetime | None = None) -> Ticket:
-    """The desk sets impact and urgency: priority and deadlines follow (from the opening)."""
+def qualify(
+    ticket: Ticket,
+    impact: int,
+    urgency: int,
+    *,
+    appointment: datetime | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """The desk sets impact and urgency: priority and deadlines follow (from the opening).
+    A P4 has no computed delay: the appointment agreed with the member is its deadline."""
     _require_desk(ticket)
     at = _now(at)
     with transaction.atomic():
         ticket.impact, ticket.urgency, ticket.qualified = impact, urgency, True
+        if appointment is not None:
+            ticket.appointment = appointment
         _answered(ticket, at)
         _apply_deadlines(ticket)
         ticket.save()

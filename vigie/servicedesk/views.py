@@ -246,7 +246,11 @@ class TicketDetailView(ObjectDetailView):
             choices = status_choices(obj)
             context["status_form"] = StatusForm(choices=choices) if choices else None
             context["qualify_form"] = QualifyForm(
-                initial={"impact": obj.impact, "urgency": obj.urgency}
+                initial={
+                    "impact": obj.impact,
+                    "urgency": obj.urgency,
+                    "appointment": obj.appointment,
+                }
             )
         return context
 
@@ -319,7 +323,9 @@ class TicketQualifyView(TicketActionView):
         return QualifyForm(request.POST)
 
     def apply(self, ticket: Ticket, data: dict[str, Any]) -> None:
-        services.qualify(ticket, data["impact"], data["urgency"])
+        services.qualify(
+            ticket, data["impact"], data["urgency"], appointment=data.get("appointment")
+        )
 
 
 # ---------------------------------------------------------------- notifications

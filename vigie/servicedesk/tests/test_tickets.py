@@ -219,3 +219,18 @@ def test_qualify_recomputes_from_the_opening(db: Any) -> None:
     assert ticket.priority == 1 and ticket.qualified
     assert ticket.resolution_due == paris(2026, 3, 2, 14)
     assert ticket.first_response_at == paris(2026, 3, 2, 10, 30)
+
+
+def test_p4_deadline_is_the_appointment(db: Any) -> None:
+    member = make_member()
+    tech = make_user(role="technician", members=[member])
+    ticket = make_ticket(member, impact=1, urgency=1, opened_at=paris(2026, 3, 2, 10))
+    with actors.acting_as(tech):
+        services.qualify(ticket, 3, 2, appointment=paris(2026, 3, 12, 14))
+    assert ticket.priority == 4
+    assert ticket.intervention_due == paris(2026, 3, 12, 14)
+    assert ticket.resolution_due is None
+    with actors.acting_as(tech):
+        services.qualify(ticket, 1, 1)  # no longer a P4: the convention's delays again
+    assert ticket.intervention_due != paris(2026, 3, 12, 14)
+    assert ticket.resolution_due == paris(2026, 3, 2, 14)
