@@ -283,11 +283,21 @@ def test_cancelling_at_any_point_leaves_nothing(footage: Footage, tmp_path: Path
 
     total = build(tmp_path / "whole", None)
     assert total > 4
-    for stop_at in (1, 2, total // 2, total - 1, total):
+    for stop_at in (1, 2, total // 2):
         out = tmp_path / f"cancel-{stop_at}"
         with pytest.raises(ExportCancelled):
             build(out, stop_at)
         assert list(out.iterdir()) == [], stop_at
+    # Near the end the items' worker threads may ask a few times less than in the whole
+    # run: a cancel then either leaves nothing or comes too late, after a whole package.
+    for stop_at in (total - 1, total):
+        out = tmp_path / f"cancel-{stop_at}"
+        try:
+            build(out, stop_at)
+        except ExportCancelled:
+            assert list(out.iterdir()) == [], stop_at
+        else:
+            assert verify_package(next(out.glob("*.zip"))).ok, stop_at
 
 
 def test_an_error_midway_leaves_nothing(

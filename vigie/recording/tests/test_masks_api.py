@@ -17,6 +17,9 @@ from vigie.core.testing import as_system, make_camera, make_member, make_user
 from vigie.recording import api_urls_masks
 from vigie.recording.models import PrivacyMask
 
+# Tests read the messages: in English, the language of the code.
+pytestmark = pytest.mark.usefixtures("english")
+
 urlpatterns = [
     path(
         "api/v1/",

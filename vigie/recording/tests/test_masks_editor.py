@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
@@ -18,6 +19,9 @@ from vigie.inventory.models import Camera
 from vigie.recording.models import MemberRecordingPolicy, PrivacyMask
 from vigie.recording.tests.test_playback_fixtures import Footage, clip, cut_segments, footage
 from vigie.tenancy.models import ObjectPermission
+
+# Tests read the messages: in English, the language of the code.
+pytestmark = pytest.mark.usefixtures("english")
 
 __all__ = ["clip", "cut_segments", "footage"]
 GOOD = [[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]]]

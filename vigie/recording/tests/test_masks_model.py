@@ -13,6 +13,9 @@ from vigie.core.testing import IsolationCases, as_system, make_camera, make_memb
 from vigie.recording import masks
 from vigie.recording.models import MASK_MAX_POINTS, MemberRecordingPolicy, PrivacyMask
 
+# Tests read the messages: in English, the language of the code.
+pytestmark = pytest.mark.usefixtures("english")
+
 GOOD = [[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]]]
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import translation
 
 from vigie.audit.models import JournalEntry
 from vigie.core.api_testing import ApiIsolationCases
@@ -237,7 +238,7 @@ def test_approval_lasts_five_years_at_most(town: Any) -> None:
 
     member, _ = town
     person = viewer(member)
-    with pytest.raises(ValidationError, match="5 years"):
+    with translation.override("en"), pytest.raises(ValidationError, match="5 years"):
         approve(person, granted_on=date(2020, 1, 1), expires_on=date(2025, 1, 2))
     with pytest.raises(ValidationError):
         approve(person, granted_on=date(2024, 1, 1), expires_on=date(2023, 1, 1))
