@@ -9,6 +9,8 @@ the same run, with the files in the page cache:
 
 - ``cat`` of every segment of every camera into one file (the baseline: the same bytes
   read and written once), timed before and after the export (mean of the two);
+- the PDF renderer loaded first, as ``vigie export-worker`` does when it starts (~2 s
+  once per process);
 - ``build_package`` of the 4 items by stream copy (MP4s with subtitles, hashes, zip,
   manifest, signature, PDF; no ISO), timed as a whole;
 - a masked export of ``--masked-seconds`` of 720p footage (the shared
@@ -180,6 +182,7 @@ def masked_figure(work: Path, seconds: int) -> tuple[float | None, str]:
 
 
 def stream_copy_figures(work: Path, out: Path, cameras_n: int, seconds: int) -> dict[str, Any]:
+    from vigie.core import pdf
     from vigie.evidence.package import FOOTAGE_SHARE, build_package
 
     clip, what = source_clip(work, CLIP, "640x480", 30)
@@ -191,6 +194,7 @@ def stream_copy_figures(work: Path, out: Path, cameras_n: int, seconds: int) -> 
         cameras.append([Path(shutil.copy(p, folder / p.name)) for p in first])
     every = [p for paths in cameras for p in paths]
     warm(every)
+    pdf.warm()  # as the export worker does when it starts
     cat_before = time_cat(every, work / "cat.out")
     export_items = items([segment_files(p, seconds) for p in cameras], seconds)
     phases: dict[str, float] = {}

@@ -9,7 +9,7 @@ packages=(python3 python3-venv python3-dev ffmpeg gettext nodejs npm ca-certific
 packages+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp gstreamer1.0-tools
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium chromium-driver postgresql-client openssl)
+  packages+=(chromium chromium-driver postgresql-client openssl unzip)
 fi
 
 # A Python or Node already on PATH (pyenv, nvm…) is fine: don't ask apt for ours.

@@ -35,3 +35,11 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     pdf = HTML(string=html).write_pdf()
     assert pdf is not None
     return pdf
+
+
+def warm() -> None:
+    """Load WeasyPrint, Pango and the fonts now (~2 s the first time in a process), so
+    that a long-running worker does not make its first user wait for them."""
+    from weasyprint import HTML
+
+    HTML(string=f"<style>{PRINT_CSS}</style><h1>Vigie</h1><p class=mono>0</p>").write_pdf()

@@ -33,7 +33,7 @@ import re
 import shutil
 import tempfile
 import threading
-import zipfile
+import zlib
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -44,7 +44,7 @@ from typing import Any
 import av
 from django.utils import translation
 
-from vigie.evidence import mp4export, plan, signing
+from vigie.evidence import mp4export, plan, signing, ziparchive
 
 FORMAT = "vigie-evidence-package"
 FORMAT_VERSION = 1
@@ -189,7 +189,8 @@ class _Job:
         self.cancelled = cancelled
         self.hashes: dict[str, tuple[int, str]] = {}
         self.stop = threading.Event()  # tells the worker threads to give up
-        self.zip = zipfile.ZipFile(temp / f"{name}.zip", "w", allowZip64=True)
+        self._hash_lock = threading.Lock()
+        self.zip = ziparchive.StoredZip(temp / f"{name}.zip")
 
     def tell(self, fraction: float, text: str) -> None:
         if self.progress is not None:
@@ -199,21 +200,37 @@ class _Job:
         if self.cancelled is not None and self.cancelled():
             raise ExportCancelled("the export was cancelled")
 
-    def add(self, name: str, *, stored: bool = False) -> tuple[int, str]:
-        """Hash a file of the package and copy it into the zip, in one read."""
+    def add(self, name: str) -> tuple[int, str]:
+        """Hash a small file of the package and put it in the zip."""
+        data = (self.dir / name).read_bytes()
+        self.zip.add_bytes(f"{self.name}/{name}", data)
+        return self._record(name, len(data), hashlib.sha256(data).hexdigest())
+
+    def add_media(self, name: str) -> tuple[int, str]:
+        """Hash an item's MP4 and copy it into the zip (in its worker thread, so that
+        the items' hashes and copies run side by side, and beside the footage still
+        being made). One read gives the SHA-256 and the zip's CRC-32; the copy is the
+        kernel's."""
         path = self.dir / name
-        info = zipfile.ZipInfo.from_file(path, f"{self.name}/{name}")
-        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-        digest = hashlib.sha256()
-        size = path.stat().st_size
-        with path.open("rb") as src, self.zip.open(info, "w", force_zip64=size > 1 << 31) as dst:
+        digest, crc, size = hashlib.sha256(), 0, 0
+        with path.open("rb", buffering=0) as src:
             for n, chunk in enumerate(iter(lambda: src.read(CHUNK), b"")):
                 digest.update(chunk)
-                dst.write(chunk)
-                if n % 64 == 63:
-                    self.check()
-        self.hashes[name] = (size, digest.hexdigest())
-        return self.hashes[name]
+                crc = zlib.crc32(chunk, crc)
+                size += len(chunk)
+                if n % 16 == 15:
+                    self.check_worker()
+        self.zip.add_file(f"{self.name}/{name}", path, crc, size, self.check_worker)
+        return self._record(name, size, digest.hexdigest())
+
+    def check_worker(self) -> None:
+        if self.stop.is_set():
+            raise mp4export.RemuxCancelled
+
+    def _record(self, name: str, size: int, sha: str) -> tuple[int, str]:
+        with self._hash_lock:
+            self.hashes[name] = (size, sha)
+        return size, sha
 
     def write(self, name: str, data: bytes) -> tuple[int, str]:
         (self.dir / name).write_bytes(data)
@@ -251,7 +268,7 @@ def build_package(
         raise ExportCancelled("the export was cancelled") from exc
     finally:
         if job is not None:
-            job.zip.close()
+            job.zip.abandon()
         shutil.rmtree(temp, ignore_errors=True)
 
 
@@ -368,7 +385,7 @@ def _export_items(job: _Job) -> list[_Built]:
                 job.check()
                 if b.file is not None:
                     tell = functools.partial(shares.__setitem__, b.index - 1)
-                    futures[pool.submit(_make_media, job, b, tell)] = b
+                    futures[pool.submit(_make_item, job, b, tell)] = b
             _follow(job, futures, _weights(items), shares)
         except BaseException:
             job.stop.set()  # the workers stop at their next packet; the pool waits
@@ -389,8 +406,6 @@ def _follow(
             built = futures[future]
             _fill(built, future.result())
             shares[built.index - 1] = 1.0
-            assert built.file is not None
-            job.add(built.file, stored=True)  # hashed and zipped while others run
         job.check()
         share = sum(w * s for w, s in zip(weights, shares, strict=True))
         finished = len(futures) - len(pending)
@@ -428,6 +443,14 @@ def _make_media(job: _Job, built: _Built, tell: Callable[[float], None]) -> mp4e
         return _masked(job, built.index, item, built.segments, output, label, tell)
     pieces = [mp4export.Piece(s.path, s.start, item.start, item.end) for s in built.segments]
     return _remux(job, pieces, output, label, tell)
+
+
+def _make_item(job: _Job, built: _Built, tell: Callable[[float], None]) -> mp4export.Remuxed:
+    """The item's MP4, hashed and in the zip (in a worker thread)."""
+    remuxed = _make_media(job, built, tell)
+    assert built.file is not None
+    job.add_media(built.file)
+    return remuxed
 
 
 def _fill(built: _Built, remuxed: mp4export.Remuxed) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from vigie.core import actors
+from vigie.core import actors, pdf
 from vigie.core.management.base import VigieCommand
 from vigie.core.management.loops import fresh_connection, stop_on_signals
 from vigie.evidence import exports
@@ -37,6 +37,7 @@ class Command(VigieCommand):
         if actor is not None and not actor.system:
             raise CommandError("the export worker is a system job: run it without --as")
         made = 0
+        pdf.warm()  # every package has a PDF report: its renderer is loaded once, here
         with stop_on_signals("export worker") as stop:
             while not stop.is_set():
                 fresh_connection()
