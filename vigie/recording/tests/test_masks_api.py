@@ -1,38 +1,22 @@
 """API of privacy masks: isolation (ApiIsolationCases), validation errors, the
-per-camera route, journal. The module is also the test URL configuration: the
-project's URLs with the mask routes in the v1 namespace."""
+per-camera route, journal."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-from vigie import api_urls
-from vigie import urls as project
 from vigie.audit.models import JournalEntry
 from vigie.core.api_testing import ApiIsolationCases, token_client
 from vigie.core.testing import as_system, make_camera, make_member, make_user
-from vigie.recording import api_urls_masks
 from vigie.recording.models import PrivacyMask
 
 # Tests read the messages: in English, the language of the code.
 pytestmark = pytest.mark.usefixtures("english")
 
-urlpatterns = [
-    path(
-        "api/v1/",
-        include(([*api_urls_masks.urlpatterns, *api_urls.urlpatterns], "v1"), namespace="v1"),
-    ),
-    *project.urlpatterns,
-]
 GOOD = [[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]]]
-
-
-@pytest.fixture(autouse=True)
-def _urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = __name__
 
 
 def make_mask(member: Any) -> PrivacyMask:
