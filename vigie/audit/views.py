@@ -58,10 +58,10 @@ from vigie.audit.subject_requests import (
     transition,
     viewing_copies,
 )
-from vigie.core.models import IsolationError
 from vigie.core.pdf import render_pdf
 from vigie.core.views import (
     Column,
+    ObjectActionView,
     ObjectDetailView,
     ObjectEditView,
     ObjectListView,
@@ -443,56 +443,22 @@ class SubjectRequestEditView(ObjectEditView):
         return save_request(obj, cameras=form.cleaned_data.get("cameras", []))
 
 
-class SubjectRequestActionView(ObjectView):
+class SubjectRequestActionView(ObjectActionView):
     """A status change or an extension: confirm with a form, then the service."""
 
     model = SubjectRequest
     template_name = "audit/subjectrequest_action.html"
 
-    def form(self, obj: SubjectRequest, data: Any = None) -> forms.Form:
-        raise NotImplementedError
-
-    def apply(self, obj: SubjectRequest, data: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_object("change", pk=pk)
-        return self.confirm(obj, self.form(obj))
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_object("change", pk=pk)
-        form = self.form(obj, request.POST)
-        if not form.is_valid():
-            return self.confirm(obj, form, status=400)
-        try:
-            self.apply(obj, form.cleaned_data)
-        except ValidationError as exc:
-            add_validation_error(form, exc)
-            return self.confirm(obj, form, status=400)
-        except IsolationError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        messages.success(request, _("“%(obj)s”: saved.") % {"obj": obj.reference})
-        return HttpResponseRedirect(object_url(obj) or "/")
-
-    def confirm(self, obj: SubjectRequest, form: forms.Form, status: int = 200) -> HttpResponse:
-        context = {
-            **self.base_context(),
-            "object": obj,
-            "form": form,
-            "title": self.title(obj),
-            "cancel_url": object_url(obj),
-        }
-        return render(self.request, self.template_name, context, status=status)
-
-    def title(self, obj: SubjectRequest) -> str:
-        return obj.reference
+    def done(self, obj: SubjectRequest) -> tuple[str, str]:
+        return _("“%(obj)s”: saved.") % {"obj": obj.reference}, object_url(obj) or "/"
 
 
 class SubjectRequestTransitionView(SubjectRequestActionView):
-    def form(self, obj: SubjectRequest, data: Any = None) -> forms.Form:
+    def make_form(self, obj: SubjectRequest, data: Any = None) -> forms.Form:
         return TransitionForm(data, allowed=allowed_transitions(obj))
 
-    def apply(self, obj: SubjectRequest, data: dict[str, Any]) -> None:
+    def apply(self, obj: SubjectRequest, form: Any) -> tuple[str, str]:
+        data = form.cleaned_data
         transition(
             obj,
             data["status"],
@@ -500,19 +466,21 @@ class SubjectRequestTransitionView(SubjectRequestActionView):
             ground=data.get("ground", ""),
             on=data.get("on"),
         )
+        return self.done(obj)
 
-    def title(self, obj: SubjectRequest) -> str:
+    def page_title(self, obj: SubjectRequest) -> str:
         return _("Change the status of %(ref)s") % {"ref": obj.reference}
 
 
 class SubjectRequestExtendView(SubjectRequestActionView):
-    def form(self, obj: SubjectRequest, data: Any = None) -> forms.Form:
+    def make_form(self, obj: SubjectRequest, data: Any = None) -> forms.Form:
         return ExtensionForm(data)
 
-    def apply(self, obj: SubjectRequest, data: dict[str, Any]) -> None:
-        extend_deadline(obj, data["reason"])
+    def apply(self, obj: SubjectRequest, form: Any) -> tuple[str, str]:
+        extend_deadline(obj, form.cleaned_data["reason"])
+        return self.done(obj)
 
-    def title(self, obj: SubjectRequest) -> str:
+    def page_title(self, obj: SubjectRequest) -> str:
         return _("Extend the deadline of %(ref)s by two months") % {"ref": obj.reference}
 
 

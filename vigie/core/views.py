@@ -35,6 +35,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django_filters import FilterSet
 
@@ -497,6 +498,60 @@ def add_validation_error(form: forms.BaseForm, exc: ValidationError) -> None:
                 form.add_error(target, error)
     else:
         form.add_error(None, exc)
+
+
+class ObjectActionView(ObjectView):
+    """One form about one object, on a page of its own, handed to a service.
+
+    ``make_form`` builds the form and ``apply`` does the work, returning the success
+    message and the page to go to. A POST whose form does not validate, or whose work
+    the service refuses, shows the form again with why (400); a change outside the
+    user's reach shows it too (403). Templates extend ``core/object_action.html``."""
+
+    action = "change"
+    template_name = "core/object_action.html"
+    title: Any = ""
+    submit: Any = gettext_lazy("Save")
+
+    def make_form(self, obj: Any, data: Any = None) -> forms.BaseForm:
+        raise NotImplementedError
+
+    def apply(self, obj: Any, form: Any) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def page_title(self, obj: Any) -> str:
+        return f"{self.title} — {obj}"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_object(self.action, pk=pk)
+        return self.page(obj, self.make_form(obj))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_object(self.action, pk=pk)
+        form = self.make_form(obj, request.POST)
+        if not form.is_valid():
+            return self.page(obj, form, status=400)
+        try:
+            message, url = self.apply(obj, form)
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+            return self.page(obj, form, status=400)
+        except (IsolationError, PermissionDenied) as exc:
+            form.add_error(None, str(exc))
+            return self.page(obj, form, status=403)
+        messages.success(request, message)
+        return HttpResponseRedirect(url)
+
+    def page(self, obj: Any, form: forms.BaseForm, status: int = 200) -> HttpResponse:
+        context = {
+            **self.base_context(),
+            "object": obj,
+            "form": form,
+            "title": self.page_title(obj),
+            "submit": self.submit,
+            "cancel_url": object_url(obj),
+        }
+        return render(self.request, self.template_name, context, status=status)
 
 
 class ObjectDeleteView(ObjectView):

@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -21,15 +21,14 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vigie.core.models import IsolationError
 from vigie.core.views import (
     EMPTY,
     Column,
+    ObjectActionView,
     ObjectDetailView,
     ObjectEditView,
     ObjectListView,
     ObjectView,
-    add_validation_error,
     badge,
     may,
 )
@@ -177,58 +176,11 @@ class RequisitionDetailView(ObjectDetailView):
         }
 
 
-class _StepView(ObjectView):
+class _StepView(ObjectActionView):
     """A form about one requisition, handled by a service; 404 outside one's reach."""
 
     model = Requisition
     template_name = "evidence/step_form.html"
-    action = "change"
-    title: Any = ""
-    submit: Any = gettext_lazy("Save")
-
-    def requisition(self, pk: int) -> Requisition:
-        found: Requisition = self.get_object(self.action, pk=pk)
-        return found
-
-    def make_form(self, requisition: Requisition, data: Any = None) -> forms.BaseForm:
-        raise NotImplementedError
-
-    def apply(self, requisition: Requisition, form: Any) -> tuple[str, str]:
-        """Do it; return (success message, URL to go to)."""
-        raise NotImplementedError
-
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        requisition = self.requisition(pk)
-        return self.page(requisition, self.make_form(requisition))
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        requisition = self.requisition(pk)
-        form = self.make_form(requisition, request.POST)
-        if not form.is_valid():
-            return self.page(requisition, form, status=400)
-        try:
-            message, url = self.apply(requisition, form)
-        except ValidationError as exc:
-            add_validation_error(form, exc)
-            return self.page(requisition, form, status=400)
-        except (IsolationError, PermissionDenied) as exc:
-            form.add_error(None, str(exc))
-            return self.page(requisition, form, status=403)
-        messages.success(request, message)
-        return HttpResponseRedirect(url)
-
-    def page(
-        self, requisition: Requisition, form: forms.BaseForm, status: int = 200
-    ) -> HttpResponse:
-        context = {
-            **self.base_context(),
-            "object": requisition,
-            "form": form,
-            "title": f"{self.title} — {requisition}",
-            "submit": self.submit,
-            "cancel_url": detail_url(requisition),
-        }
-        return render(self.request, self.template_name, context, status=status)
 
 
 def detail_url(requisition: Requisition) -> str:
