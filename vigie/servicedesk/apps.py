@@ -8,3 +8,9 @@ class ServicedeskConfig(AppConfig):
 
     name = "vigie.servicedesk"
     label = "servicedesk"
+
+    def ready(self) -> None:
+        from vigie.servicedesk.services import notify_expiry_reminder
+        from vigie.tenancy.signals import expiry_reminder_sent
+
+        expiry_reminder_sent.connect(notify_expiry_reminder, dispatch_uid="servicedesk-expiry")

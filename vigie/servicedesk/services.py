@@ -649,3 +649,13 @@ def unread_count(user: Any) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notification.objects.filter(user=user, read=False).count()
+
+
+def notify_expiry_reminder(
+    sender: Any, users: Iterable[Any], text: str, link: str, **_: Any
+) -> None:
+    """The reminder of approvals nearing expiry (``tenancy.signals``), in each
+    administrator's notification list; tenancy has already e-mailed it."""
+    Notification.objects.bulk_create(
+        Notification(user=user, text=text[:500], link=link) for user in users if user.is_active
+    )

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from vigie.tenancy.models import (
     User,
 )
 from vigie.tenancy.roles import Role
+from vigie.tenancy.signals import expiry_reminder_sent
 
 ALL_DAYS = [1, 2, 3, 4, 5, 6, 7]
 
@@ -124,9 +126,10 @@ def expiring_approvals(who: Any, today: date | None = None) -> QuerySet[Approval
 
 @dataclass
 class Reminder:
-    recipients: list[str]
+    recipients: list[str]  # e-mail addresses
     approvals: list[Approval] = field(default_factory=list)
     authorisations: list[Any] = field(default_factory=list)
+    users: list[Any] = field(default_factory=list)  # told in the UI, with or without e-mail
 
     @property
     def empty(self) -> bool:
@@ -140,29 +143,54 @@ def expiry_reminder(today: date | None = None) -> Reminder:
     from vigie.inventory.services import expiring_authorisations
 
     job = actors.system("habilitation-reminder")
-    admins = (
-        User.objects.filter(
-            is_active=True,
-            pk__in=RoleAssignment.objects.filter(role=Role.SYNDICATE_ADMIN).values("user_id"),
-        )
-        .exclude(email="")
-        .order_by("pk")
-    )
+    admins = User.objects.filter(
+        is_active=True,
+        pk__in=RoleAssignment.objects.filter(role=Role.SYNDICATE_ADMIN).values("user_id"),
+    ).order_by("pk")
     with actors.acting_as(job):
         return Reminder(
-            recipients=list(admins.values_list("email", flat=True)),
+            recipients=[a.email for a in admins if a.email],
             approvals=list(expiring_approvals(job, today)),
             authorisations=list(expiring_authorisations(job, today).select_related("member")),
+            users=list(admins),
         )
 
 
 def send_expiry_reminder(today: date | None = None) -> Reminder:
-    """E-mail the reminder to the syndicate administrators, and journal that it was sent."""
+    """Tell the syndicate administrators (e-mail, and their notification list), and
+    journal that it was done."""
     from vigie.core import actors
 
     reminder = expiry_reminder(today)
-    if reminder.empty or not reminder.recipients:
+    if reminder.empty or not reminder.users:
         return reminder
+    subject = _("Vigie: approvals and authorisations nearing expiry")
+    if reminder.recipients:
+        send_mail(
+            subject,
+            _reminder_body(reminder),
+            getattr(settings, "DEFAULT_FROM_EMAIL", None),
+            reminder.recipients,
+        )
+    summary = _("%(approvals)d approval(s) and %(authorisations)d authorisation(s) to renew") % {
+        "approvals": len(reminder.approvals),
+        "authorisations": len(reminder.authorisations),
+    }
+    expiry_reminder_sent.send(Reminder, users=reminder.users, text=summary, link=_approvals_url())
+    with actors.acting_as(actors.system("habilitation-reminder")):
+        journal(
+            "tenancy.expiry_reminder.sent",
+            details={
+                "recipients": len(reminder.recipients),
+                "users": [u.pk for u in reminder.users],
+                "approvals": [a.pk for a in reminder.approvals],
+                "authorisations": [a.pk for a in reminder.authorisations],
+            },
+        )
+    return reminder
+
+
+def _reminder_body(reminder: Reminder) -> str:
     lines = [_("Approvals to renew:")] + [
         f"- {a.user} — {a.number} ({a.departement}) — {a.expires_on:%d/%m/%Y}"
         for a in reminder.approvals
@@ -170,19 +198,11 @@ def send_expiry_reminder(today: date | None = None) -> Reminder:
     lines += ["", _("Camera authorisations to renew (file due 4 months ahead):")] + [
         f"- {a.member} — {a.number} — {a.expires_on:%d/%m/%Y}" for a in reminder.authorisations
     ]
-    send_mail(
-        _("Vigie: approvals and authorisations nearing expiry"),
-        "\n".join(lines),
-        getattr(settings, "DEFAULT_FROM_EMAIL", None),
-        reminder.recipients,
-    )
-    with actors.acting_as(actors.system("habilitation-reminder")):
-        journal(
-            "tenancy.expiry_reminder.sent",
-            details={
-                "recipients": len(reminder.recipients),
-                "approvals": [a.pk for a in reminder.approvals],
-                "authorisations": [a.pk for a in reminder.authorisations],
-            },
-        )
-    return reminder
+    return "\n".join(lines)
+
+
+def _approvals_url() -> str:
+    try:
+        return reverse("approval_list")
+    except NoReverseMatch:  # pages not routed (a bare test urlconf)
+        return ""

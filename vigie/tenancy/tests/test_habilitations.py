@@ -28,6 +28,7 @@ from vigie.core.testing import (
     make_user,
 )
 from vigie.inventory.models import Camera
+from vigie.servicedesk.models import Notification
 from vigie.tenancy import habilitation_services as services
 from vigie.tenancy.models import Approval, Designation, OperatorDelegation, ViewingStatus
 from vigie.tenancy.roles import Role
@@ -278,9 +279,10 @@ def test_changes_are_journaled(town: Any) -> None:
 # --------------------------------------------------------------------------- reminders
 
 
-def test_reminder_mails_the_administrators(town: Any) -> None:
+def test_reminder_mails_the_administrators(town: Any, english: None) -> None:
     member, camera = town
-    make_user(role=Role.SYNDICATE_ADMIN, all_members=True, email="dsi@smo.example")
+    admin = make_user(role=Role.SYNDICATE_ADMIN, all_members=True, email="dsi@smo.example")
+    no_mail = make_user(role=Role.SYNDICATE_ADMIN, all_members=True, email="")
     make_user(role=Role.TOWN_VIEWER, members=[member], email="mairie@town.example")
     person = viewer(member)
     approve(person, number="AGR-SOON", expires_on=date.today() + timedelta(days=40))
@@ -296,12 +298,18 @@ def test_reminder_mails_the_administrators(town: Any) -> None:
     assert "AGR-SOON" in mail.outbox[0].body and "AP-SOON" in mail.outbox[0].body
     assert "AGR-LATER" not in mail.outbox[0].body
     assert JournalEntry.objects.filter(action="tenancy.expiry_reminder.sent").count() == 1
+    # And in the notification list of every administrator, e-mail or not.
+    told = Notification.objects.filter(user__in=[admin, no_mail])
+    assert told.count() == 2
+    assert all("1 approval(s)" in n.text and n.link == "/approvals/" for n in told)
+    assert not Notification.objects.exclude(user__in=[admin, no_mail]).exists()
 
 
 def test_nothing_due_sends_nothing(town: Any) -> None:
     make_user(role=Role.SYNDICATE_ADMIN, all_members=True, email="dsi@smo.example")
     services.send_expiry_reminder()
     assert mail.outbox == []
+    assert not Notification.objects.exists()
 
 
 # --------------------------------------------------------------------------- CLI
