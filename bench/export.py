@@ -157,8 +157,10 @@ def warm(paths: list[Path]) -> None:
 
 
 def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    # Children too: large remuxes run in worker processes (vigie/evidence/fastmp4).
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def masked_figure(work: Path, seconds: int) -> tuple[float | None, str]:

@@ -38,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 CLK = os.sysconf("SC_CLK_TCK")
 KILL_MARGIN_S = 2.0
+DEFAULT_INGEST = "rtp"  # the recorder's default (vigie recorder --ingest)
 
 
 def proc_children(pid: int) -> list[int]:
@@ -271,7 +272,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--segment-seconds", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=5)
-    parser.add_argument("--ingest", choices=["pyav", "ffmpeg"], default="pyav")
+    parser.add_argument("--ingest", choices=["rtp", "pyav", "ffmpeg"], default=DEFAULT_INGEST)
     parser.add_argument("--footage", help="loop these files instead of the 720p test pattern")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="vigie-bench-"))

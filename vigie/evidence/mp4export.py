@@ -16,6 +16,7 @@ This is the one place that chooses the muxing options.
 
 from __future__ import annotations
 
+import logging
 import math
 import struct
 import time
@@ -24,10 +25,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import av
+
+if TYPE_CHECKING:
+    from vigie.evidence.fastmp4 import Digests
+
+logger = logging.getLogger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
 # Moves the index in front of the footage: a browser plays the file while it loads.
@@ -46,6 +52,8 @@ _ASS_HEADER = (
 # How often (packets) the caller's cancel flag is read, and progress told (seconds).
 CANCEL_EVERY = 250
 PROGRESS_EVERY_S = 0.5
+# False: every remux goes through FFmpeg (PyAV), as before ``fastmp4``.
+FAST_REMUX = True
 
 
 class RemuxCancelled(Exception):
@@ -206,6 +214,7 @@ def remux(
     *,
     progress: Callable[[float], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    digests: Callable[[Digests], None] | None = None,
 ) -> Remuxed:
     """Copy the pieces' video into ``output`` (MP4) and say what each one gave.
 
@@ -213,7 +222,43 @@ def remux(
     picture size), is left out and named in ``skipped``; a read error midway keeps
     what came before it. Raises RemuxError when nothing could be copied,
     RemuxCancelled when asked to stop (the output is then incomplete: the caller
-    removes it)."""
+    removes it). ``digests``, when given, receives the output's SHA-256 and CRC-32,
+    computed as it is written (read back after FFmpeg's path).
+
+    Recorded MPEG-TS H.264 segments go through ``fastmp4`` (numpy, several times
+    faster, the same samples and timestamps); anything it does not handle is left to
+    FFmpeg, through PyAV."""
+    if FAST_REMUX:
+        from vigie.evidence import fastmp4
+
+        try:
+            return fastmp4.remux(
+                pieces, output, label, progress=progress, cancelled=cancelled, digests=digests
+            )
+        except fastmp4.Unsupported:
+            pass  # said before anything was written (or the output was removed)
+        except RemuxCancelled:
+            raise
+        except Exception:  # a fault of the fast path must not cost the export
+            logger.warning("fastmp4 failed on %s; FFmpeg copies it", output.name, exc_info=True)
+            output.unlink(missing_ok=True)
+    result = _remux_av(pieces, output, label, progress=progress, cancelled=cancelled)
+    if digests is not None:
+        from vigie.evidence import fastmp4
+
+        digests(fastmp4.digest_file(output))
+    return result
+
+
+def _remux_av(
+    pieces: Sequence[Piece],
+    output: Path,
+    label: Callable[[datetime], str],
+    *,
+    progress: Callable[[float], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Remuxed:
+    """The stream copy by FFmpeg: any input PyAV reads."""
     sizes = [max(p.path.stat().st_size if p.path.exists() else 0, 1) for p in pieces]
     total, done = sum(sizes) or 1, 0
     writer = _Writer(output, label)

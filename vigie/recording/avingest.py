@@ -333,11 +333,15 @@ def tune_malloc() -> None:
 
 
 def engine_for(name: str, policy: supervision.Policy) -> Any:
-    """``pyav`` (default) or ``ffmpeg`` (one FFmpeg process per camera)."""
+    """``rtp`` (one I/O thread for every RTSP camera, others to PyAV), ``pyav`` (a
+    thread per camera) or ``ffmpeg`` (one FFmpeg process per camera)."""
     from vigie.recording.ingest import FfmpegEngine, rtsp_input
+    from vigie.recording.rtp.engine import RtpEngine
 
+    if name == "rtp":
+        return RtpEngine(AvOptions.for_policy(policy))
     if name == "pyav":
         return AvEngine(AvOptions.for_policy(policy))
     if name == "ffmpeg":
         return FfmpegEngine(rtsp_input(policy.rtsp_timeout_us))
-    raise ValueError(f"unknown ingest engine {name!r} (pyav or ffmpeg)")
+    raise ValueError(f"unknown ingest engine {name!r} (rtp, pyav or ffmpeg)")

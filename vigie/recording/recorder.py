@@ -1,7 +1,8 @@
 """The recorder service: one process supervising one ingest per camera.
 
-An ingest is a PyAV thread (``avingest``, the default) or an FFmpeg child
-(``ingest``, ``--ingest ffmpeg``); both write the same files and answer the same calls.
+An ingest is a camera on the shared RTP I/O thread (``rtp``, the default), a PyAV
+thread (``avingest``, ``--ingest pyav``) or an FFmpeg child (``ingest``, ``--ingest
+ffmpeg``); all write the same files and answer the same calls.
 One loop (the thread that calls ``Recorder.run``) does every decision and every database
 write, a tick at a time: it re-reads the inventory every ``inventory_every_s``, and on
 each tick looks at each camera's ingest (ended or not, newest file, bytes written).
@@ -38,6 +39,7 @@ from vigie.recording.ingest import (
     prepare_dirs,
 )
 from vigie.recording.models import GapCause, IngestState, Segment
+from vigie.recording.rtp.engine import RtpEngine, RtpIngest
 
 log = logging.getLogger("vigie.recorder")
 
@@ -81,7 +83,7 @@ class CameraRunner:
         self.rec = recorder
         self.policy = recorder.policy
         self.target = target
-        self.proc: FfmpegProcess | AvIngest | None = None
+        self.proc: FfmpegProcess | AvIngest | RtpIngest | None = None
         self.spec: IngestSpec | None = None
         self.current: Segment | None = None
         self.current_size = 0
@@ -345,7 +347,7 @@ class Recorder:
         node: RecorderNode,
         policy: supervision.Policy | None = None,
         *,
-        engine: AvEngine | FfmpegEngine | None = None,
+        engine: RtpEngine | AvEngine | FfmpegEngine | None = None,
         input_args: InputArgs | None = None,
         pool_writable: Callable[[StoragePool], bool] = default_pool_writable,
         live: bool = True,
@@ -357,7 +359,7 @@ class Recorder:
             engine = (
                 FfmpegEngine(input_args)
                 if input_args is not None
-                else AvEngine(AvOptions.for_policy(self.policy))
+                else RtpEngine(AvOptions.for_policy(self.policy))
             )
         self.engine = engine
         self.pool_writable = pool_writable

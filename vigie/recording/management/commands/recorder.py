@@ -51,9 +51,10 @@ class Command(VigieCommand):
         parser.add_argument("--no-live", action="store_true", help="do not write live HLS")
         parser.add_argument(
             "--ingest",
-            choices=["pyav", "ffmpeg"],
-            default="pyav",
-            help="PyAV threads in this process (default) or one FFmpeg process per camera",
+            choices=["rtp", "pyav", "ffmpeg"],
+            default="rtp",
+            help="one I/O thread for every RTSP camera (rtp, default), PyAV threads in"
+            " this process (pyav) or one FFmpeg process per camera (ffmpeg)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -78,7 +79,7 @@ class Command(VigieCommand):
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        if options["ingest"] == "pyav":
+        if options["ingest"] in ("pyav", "rtp"):
             tune_malloc()
         engine = engine_for(options["ingest"], policy)
         Recorder(node, policy, engine=engine, live=not options["no_live"]).run(stop)
