@@ -8,11 +8,9 @@ court-deliveries register rest on them); writes go through the evidence services
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -335,11 +333,13 @@ class ExportJobViewSet(VigieModelViewSet):
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> Any:
+        from vigie.evidence.views import zip_response
+
         try:
-            path = exports.package_for_download(self.get_object(), request.user)
+            delivered = exports.package_for_download(self.get_object(), request.user)
         except ValidationError as exc:
             raise exceptions.NotFound(" ".join(exc.messages)) from exc
-        return FileResponse(open(path, "rb"), as_attachment=True, filename=Path(path).name)
+        return zip_response(delivered)
 
 
 class DeliverySerializer(_OfRequisition):

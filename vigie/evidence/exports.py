@@ -137,9 +137,11 @@ def cancel_export(job: ExportJob, reason: str = "") -> ExportJob:
     return job
 
 
-def package_for_download(job: ExportJob, who: Any) -> str:
-    """The zip of a finished export, for a person who may export its images; journaled."""
-    if job.status != JobStatus.DONE or not job.zip_path or not Path(job.zip_path).is_file():
+def package_for_download(job: ExportJob, who: Any) -> services.DeliveredZip:
+    """The zip of a finished export (its ``filename``, ``length`` and ``chunks()``),
+    for a person who may export its images; journaled."""
+    delivered = services.package_zip(job) if job.status == JobStatus.DONE else None
+    if delivered is None:
         raise ValidationError(_("This export has no package to download."))
     check_may_export(job.requisition, who)
     journal(
@@ -147,10 +149,15 @@ def package_for_download(job: ExportJob, who: Any) -> str:
         objects=[job.requisition, job],
         member_id=job.requisition.member_id,
         reason=job.reason,
-        details={"job": job.pk, "zip": job.zip_path, "manifest_sha256": job.manifest_sha256},
+        details={
+            "job": job.pk,
+            "package": job.package_path,
+            "zip": delivered.filename,
+            "manifest_sha256": job.manifest_sha256,
+        },
         actor=actors.as_actor(who),
     )
-    return job.zip_path
+    return delivered
 
 
 # --------------------------------------------------------------------------- the worker
@@ -261,8 +268,10 @@ def run_job(
     interrupted: Callable[[], bool] | None = None,
     *,
     requeue: bool = True,
+    make_zip: bool = False,
 ) -> ExportJob:
-    """Build the package of a claimed job (status running) and record the outcome.
+    """Build the package of a claimed job (status running) and record the outcome;
+    ``make_zip`` also writes its zip beside it (else the zip is made when downloaded).
 
     ``interrupted`` says the process is stopping: with ``requeue`` (the worker) the job
     goes back to the queue, since nobody asked to cancel it; without (Ctrl-C in the
@@ -273,7 +282,7 @@ def run_job(
         ExportJob.objects.unrestricted().filter(pk=job.pk).update(package_path=str(target))
         progress = _Progress(job.pk, report, interrupted)
         try:
-            result = _build(job, target, progress)
+            result = _build(job, target, progress, make_zip)
         except Exception as exc:
             stopping = interrupted is not None and interrupted()
             if requeue and stopping and not _cancel_asked(job):
@@ -282,7 +291,7 @@ def run_job(
         return _finish_done(job, result)
 
 
-def _build(job: ExportJob, target: Path, progress: _Progress) -> Any:
+def _build(job: ExportJob, target: Path, progress: _Progress, make_zip: bool) -> Any:
     from vigie.evidence import package, sources
 
     requisition = (
@@ -309,7 +318,12 @@ def _build(job: ExportJob, target: Path, progress: _Progress) -> Any:
         software_version=f"Vigie {vigie.__version__}",
     )
     result = package.build_package(
-        request, target, progress=progress, cancelled=progress.cancelled, make_iso=job.make_iso
+        request,
+        target,
+        progress=progress,
+        cancelled=progress.cancelled,
+        make_iso=job.make_iso,
+        make_zip=make_zip,
     )
     return result, missing
 

@@ -1,8 +1,8 @@
 """The evidence package handed to the courts: footage, manifest, signature, report.
 
 ``build_package`` writes, for a judicial requisition, a directory
-``<reference>-<UTC timestamp>/`` and the same as ``<dir>.zip`` (and ``<dir>.iso`` on
-request) holding:
+``<reference>-<UTC timestamp>/`` (and on request the same as ``<dir>.zip`` and
+``<dir>.iso``) holding:
 
 - one MP4 per camera and range: the stored footage by stream copy (or masked and
   re-encoded where the camera has privacy masks), with a subtitle track giving the
@@ -17,9 +17,12 @@ request) holding:
 - ``SHA256SUMS`` (``sha256sum -c`` format, every file but itself and its signature)
   and ``SHA256SUMS.sig``, so that the report too is covered by a signature.
 
-Everything is built in a hidden temporary directory beside the result and renamed
-into place at the end; on cancel or error the temporary directory is removed, so a
-partial package is never left where it could be taken for a complete one.
+Everything is built in a hidden temporary directory beside the result, flushed to
+the disk, and renamed into place at the end; on cancel or error the temporary
+directory is removed, so a partial package is never left where it could be taken for
+a complete one, and a package said to be made survives a power cut. The zip is
+otherwise made from the directory when it is downloaded (``ziparchive``): the
+footage is kept once.
 See docs/evidence-package.md; ``verify.verify_package`` checks one.
 """
 
@@ -33,18 +36,20 @@ import re
 import shutil
 import tempfile
 import threading
-import zlib
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import av
 from django.utils import translation
 
 from vigie.evidence import mp4export, plan, signing, ziparchive
+
+if TYPE_CHECKING:
+    from vigie.evidence.fastmp4 import Digests
 
 FORMAT = "vigie-evidence-package"
 FORMAT_VERSION = 1
@@ -70,6 +75,7 @@ PROGRESS_EVERY_S = 0.5
 MASKED_PRESET = "superfast"
 
 Progress = Callable[[float, str], None]
+_Digests = Callable[["Digests"], None]
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,7 @@ class PackageRequest:
 @dataclass(frozen=True)
 class PackageResult:
     directory: Path
-    zip_path: Path
+    zip_path: Path | None
     iso_path: Path | None
     manifest_sha256: str
     files: tuple[str, ...]
@@ -190,7 +196,6 @@ class _Job:
         self.hashes: dict[str, tuple[int, str]] = {}
         self.stop = threading.Event()  # tells the worker threads to give up
         self._hash_lock = threading.Lock()
-        self.zip = ziparchive.StoredZip(temp / f"{name}.zip")
 
     def tell(self, fraction: float, text: str) -> None:
         if self.progress is not None:
@@ -200,28 +205,21 @@ class _Job:
         if self.cancelled is not None and self.cancelled():
             raise ExportCancelled("the export was cancelled")
 
-    def add(self, name: str) -> tuple[int, str]:
-        """Hash a small file of the package and put it in the zip."""
-        data = (self.dir / name).read_bytes()
-        self.zip.add_bytes(f"{self.name}/{name}", data)
-        return self._record(name, len(data), hashlib.sha256(data).hexdigest())
-
-    def add_media(self, name: str) -> tuple[int, str]:
-        """Hash an item's MP4 and copy it into the zip (in its worker thread, so that
-        the items' hashes and copies run side by side, and beside the footage still
-        being made). One read gives the SHA-256 and the zip's CRC-32; the copy is the
-        kernel's."""
+    def add_media(self, name: str, sha256: str | None) -> tuple[int, str]:
+        """Record an item's MP4 (in its worker thread): its SHA-256 as computed while
+        it was written, else read back; then wait for it to be on the disk, while
+        the other items go on."""
         path = self.dir / name
-        digest, crc, size = hashlib.sha256(), 0, 0
-        with path.open("rb", buffering=0) as src:
-            for n, chunk in enumerate(iter(lambda: src.read(CHUNK), b"")):
-                digest.update(chunk)
-                crc = zlib.crc32(chunk, crc)
-                size += len(chunk)
-                if n % 16 == 15:
-                    self.check_worker()
-        self.zip.add_file(f"{self.name}/{name}", path, crc, size, self.check_worker)
-        return self._record(name, size, digest.hexdigest())
+        if sha256 is None:
+            digest = hashlib.sha256()
+            with path.open("rb", buffering=0) as src:
+                for n, chunk in enumerate(iter(lambda: src.read(CHUNK), b"")):
+                    digest.update(chunk)
+                    if n % 16 == 15:
+                        self.check_worker()
+            sha256 = digest.hexdigest()
+        _flush(path)
+        return self._record(name, path.stat().st_size, sha256)
 
     def check_worker(self) -> None:
         if self.stop.is_set():
@@ -233,8 +231,20 @@ class _Job:
         return size, sha
 
     def write(self, name: str, data: bytes) -> tuple[int, str]:
-        (self.dir / name).write_bytes(data)
-        return self.add(name)
+        """A small file of the package, on the disk and hashed."""
+        with (self.dir / name).open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        return self._record(name, len(data), hashlib.sha256(data).hexdigest())
+
+
+def _flush(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def build_package(
@@ -244,6 +254,7 @@ def build_package(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     make_iso: bool = False,
+    make_zip: bool = False,
     key_file: Path | None = None,
 ) -> PackageResult:
     """Build the package of ``request`` under ``out_dir`` (see the module's text)."""
@@ -261,14 +272,11 @@ def build_package(
     try:
         (temp / name).mkdir()
         job = _Job(request, temp, name, progress, cancelled)
-        result = _build(job, key, created, make_iso)
-        job = None
+        result = _build(job, key, created, make_iso, make_zip)
         return _move_into_place(temp, name, out_dir, result)
     except (mp4export.RemuxCancelled, _masking_cancelled()) as exc:
         raise ExportCancelled("the export was cancelled") from exc
     finally:
-        if job is not None:
-            job.zip.abandon()
         shutil.rmtree(temp, ignore_errors=True)
 
 
@@ -288,7 +296,7 @@ def _free_name(out_dir: Path, name: str) -> str:
     return candidate
 
 
-def _build(job: _Job, key: Any, created: datetime, make_iso: bool) -> PackageResult:
+def _build(job: _Job, key: Any, created: datetime, make_iso: bool, make_zip: bool) -> PackageResult:
     from vigie.evidence import report
 
     built = _export_items(job)
@@ -306,8 +314,13 @@ def _build(job: _Job, key: Any, created: datetime, make_iso: bool) -> PackageRes
     sums = "".join(f"{sha}  {n}\n" for n, (_, sha) in sorted(job.hashes.items())).encode()
     job.write(SUMS, sums)
     job.write(SUMS_SIG, signing.sign(key, sums))
-    job.zip.close()
+    _flush(job.dir)
     job.check()
+    zip_path = None
+    if make_zip:
+        job.tell(FOOTAGE_SHARE + 0.04, "Writing the zip")
+        zip_path = ziparchive.PackageZip(job.dir).write(job.temp / f"{job.name}.zip")
+        job.check()
     iso_path = None
     if make_iso:
         from vigie.evidence import iso
@@ -320,7 +333,7 @@ def _build(job: _Job, key: Any, created: datetime, make_iso: bool) -> PackageRes
     job.tell(1.0, "Package complete")
     return PackageResult(
         directory=job.dir,
-        zip_path=job.temp / f"{job.name}.zip",
+        zip_path=zip_path,
         iso_path=iso_path,
         manifest_sha256=manifest_sha,
         files=tuple(sorted(p.name for p in job.dir.iterdir())),
@@ -331,16 +344,18 @@ def _build(job: _Job, key: Any, created: datetime, make_iso: bool) -> PackageRes
 
 def _move_into_place(temp: Path, name: str, out_dir: Path, result: PackageResult) -> PackageResult:
     # The archives first, the directory last: each is complete when it appears.
-    zip_path = (temp / f"{name}.zip").rename(out_dir / f"{name}.zip")
-    iso_path = None
+    zip_path = iso_path = None
+    if result.zip_path is not None:
+        zip_path = result.zip_path.rename(out_dir / f"{name}.zip")
     if result.iso_path is not None:
         iso_path = result.iso_path.rename(out_dir / f"{name}.iso")
     try:
         directory = (temp / name).rename(out_dir / name)
+        _flush(out_dir)
     except OSError:
-        zip_path.unlink(missing_ok=True)
-        if iso_path is not None:
-            iso_path.unlink(missing_ok=True)
+        for archive in (zip_path, iso_path):
+            if archive is not None:
+                archive.unlink(missing_ok=True)
         raise
     return PackageResult(
         directory=directory,
@@ -434,22 +449,25 @@ def _plan_item(n: int, item: ExportItem) -> _Built:
     return built
 
 
-def _make_media(job: _Job, built: _Built, tell: Callable[[float], None]) -> mp4export.Remuxed:
+def _make_media(
+    job: _Job, built: _Built, tell: Callable[[float], None], digests: _Digests
+) -> mp4export.Remuxed:
     """The item's MP4 (in a worker thread)."""
     assert built.file is not None
     item, output = built.item, job.dir / built.file
     label = _labeller(item)
     if item.masks:
-        return _masked(job, built.index, item, built.segments, output, label, tell)
+        return _masked(job, built.index, item, built.segments, output, label, tell, digests)
     pieces = [mp4export.Piece(s.path, s.start, item.start, item.end) for s in built.segments]
-    return _remux(job, pieces, output, label, tell)
+    return _remux(job, pieces, output, label, tell, digests)
 
 
 def _make_item(job: _Job, built: _Built, tell: Callable[[float], None]) -> mp4export.Remuxed:
-    """The item's MP4, hashed and in the zip (in a worker thread)."""
-    remuxed = _make_media(job, built, tell)
+    """The item's MP4, hashed and on the disk (in a worker thread)."""
+    found: list[str] = []
+    remuxed = _make_media(job, built, tell, lambda d: found.append(d.sha256))
     assert built.file is not None
-    job.add_media(built.file)
+    job.add_media(built.file, found[-1] if found else None)
     return remuxed
 
 
@@ -483,9 +501,12 @@ def _remux(
     output: Path,
     label: Callable[[datetime], str],
     tell: Callable[[float], None],
+    digests: _Digests | None = None,
 ) -> mp4export.Remuxed:
     try:
-        return mp4export.remux(pieces, output, label, progress=tell, cancelled=job.stop.is_set)
+        return mp4export.remux(
+            pieces, output, label, progress=tell, cancelled=job.stop.is_set, digests=digests
+        )
     except mp4export.RemuxError as exc:
         raise PackageError(f"{output.name}: {exc}") from exc
 
@@ -498,6 +519,7 @@ def _masked(
     output: Path,
     label: Callable[[datetime], str],
     tell: Callable[[float], None],
+    digests: _Digests,
 ) -> mp4export.Remuxed:
     """Masked footage: one re-encode per run of contiguous segments (the masking
     decodes its inputs as one stream), then the same remux as a stream copy."""
@@ -533,7 +555,7 @@ def _masked(
     try:
         if not pieces:
             raise PackageError(f"{item.camera_name}: no footage could be masked ({failed})")
-        remuxed = _remux(job, pieces, output, label, lambda f: tell(0.9 + 0.1 * f))
+        remuxed = _remux(job, pieces, output, label, lambda f: tell(0.9 + 0.1 * f), digests)
     finally:
         for piece in pieces:
             piece.path.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from vigie.audit.services import journal
 from vigie.core import actors
 from vigie.core.models import require_actor
-from vigie.evidence import workflow
+from vigie.evidence import workflow, ziparchive
 from vigie.evidence.models import Delivery, ExportJob, Requisition, RequisitionRange, ReviewTime
 from vigie.evidence.workflow import Status
 from vigie.inventory.models import Camera
@@ -277,6 +277,20 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+DeliveredZip = ziparchive.PackageZip | ziparchive.ZipFileOnDisk
+
+
+def package_zip(job: ExportJob) -> DeliveredZip | None:
+    """The zip of a finished export, as it is downloaded: the one written beside the
+    package if there is one, else made from the package directory; None if neither
+    is there."""
+    if job.zip_path and Path(job.zip_path).is_file():
+        return ziparchive.ZipFileOnDisk(Path(job.zip_path))
+    if job.package_path and Path(job.package_path).is_dir():
+        return ziparchive.PackageZip(Path(job.package_path))
+    return None
+
+
 def record_delivery(
     requisition: Requisition,
     *,
@@ -288,15 +302,14 @@ def record_delivery(
     notes: str = "",
 ) -> Delivery:
     """Record what was handed over (court-deliveries register); the requisition becomes
-    delivered. Without a hash given, the export's zip is hashed."""
+    delivered. Without a hash given, the export's zip (as downloaded) is hashed."""
     actor = require_actor()
     if requisition.status not in workflow.DELIVERABLE:
         raise ValidationError(_("Only an exported requisition can be delivered."))
-    zip_file = None
-    if export_job is not None and export_job.zip_path:
-        zip_file = Path(export_job.zip_path)
-    if not package_sha256 and zip_file is not None and zip_file.is_file():
-        package_sha256 = file_sha256(zip_file)
+    if not package_sha256 and export_job is not None:
+        delivered = package_zip(export_job)
+        if delivered is not None:
+            package_sha256 = delivered.sha256()
     with transaction.atomic():
         delivery = Delivery(
             requisition=requisition,

@@ -13,10 +13,11 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -321,11 +322,19 @@ class ExportJobDownloadView(ObjectView):
     model = ExportJob
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
-        from django.http import FileResponse, Http404
+        from django.http import Http404
 
         job = self.get_object("view", pk=pk)
         try:
-            path = exports.package_for_download(job, request.user)
+            delivered = exports.package_for_download(job, request.user)
         except ValidationError as exc:
             raise Http404(" ".join(exc.messages)) from exc
-        return FileResponse(open(path, "rb"), as_attachment=True)
+        return zip_response(delivered)
+
+
+def zip_response(delivered: services.DeliveredZip) -> StreamingHttpResponse:
+    """A package's zip as an attachment, sent as it is read (its length is known)."""
+    response = StreamingHttpResponse(delivered.chunks(), content_type="application/zip")
+    response["Content-Length"] = str(delivered.length)
+    response["Content-Disposition"] = content_disposition_header(True, delivered.filename)
+    return response

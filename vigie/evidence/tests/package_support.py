@@ -135,6 +135,7 @@ def built(footage: Footage, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         request(item(footage, 2.5, 9.0), item(footage, 1.0, 5.0, name="ANT-GARE-02")),
         out,
         make_iso=True,
+        make_zip=True,
     )
     other = build_package(request(item(footage, 0.0, 6.0), reference="PV 2026/999"), out)
     yield Built(first, other)

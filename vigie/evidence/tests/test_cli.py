@@ -164,6 +164,7 @@ def test_export_cli_makes_a_verified_package(
         str(req.pk),
         "--out",
         str(tmp_path / "out"),
+        "--zip",
         "--as",
         rw.operator_a.username,
     )
@@ -171,8 +172,12 @@ def test_export_cli_makes_a_verified_package(
     package = Path(out.split("package: ")[1].splitlines()[0])
     assert package.parent == tmp_path / "out"
     assert verify_package(package).ok
+    zip_file = Path(out.split("zip: ")[1].splitlines()[0])
+    assert zip_file == tmp_path / "out" / f"{package.name}.zip"
+    assert verify_package(zip_file).ok
     job = ExportJob.objects.unrestricted().get()
     assert job.status == JobStatus.DONE and job.requested_by == rw.operator_a
+    assert job.zip_path == str(zip_file)
     with pytest.raises(CommandError, match="may not export"):
         run(
             "export",

@@ -57,21 +57,25 @@ def test_export_end_to_end(
     assert not done.partial
     package = Path(done.package_path)
     assert package.parent == exports_dir / f"requisition-{req.pk}"
-    assert Path(done.zip_path).is_file()
+    assert done.zip_path == ""  # made from the directory when downloaded
     assert verify_package(package).ok
-    assert verify_package(Path(done.zip_path)).ok
+    delivered = exports.package_for_download(done, rw.operator_a)
+    zip_file = tmp_path / delivered.filename
+    zip_file.write_bytes(b"".join(delivered.chunks()))
+    assert zip_file.stat().st_size == delivered.length
+    assert verify_package(zip_file).ok
     manifest = json.loads((package / "manifest.json").read_text())
     assert manifest["requisition"]["procedure_number"] == "PV-2026-001"
     req.refresh_from_db()
     assert req.status == "exported"
     assert JournalEntry.objects.filter(action="evidence.export.done").count() == 1
     assert exports.run_next() is None  # nothing left queued
-    # Delivery hashes the zip and marks the requisition delivered.
+    # Delivery hashes the zip as downloaded and marks the requisition delivered.
     with actors.acting_as(rw.operator_a):
         delivery = services.record_delivery(
             req, officer_name="Brigadier Martin", medium_reference="DVD-7", export_job=done
         )
-    assert delivery.package_sha256 == services.file_sha256(done.zip_path)
+    assert delivery.package_sha256 == services.file_sha256(zip_file)
 
 
 def test_download_only_for_those_who_may_export(
@@ -86,7 +90,13 @@ def test_download_only_for_those_who_may_export(
     url = reverse("v1:exportjob-download", kwargs={"pk": job.pk})
     response = token_client(rw.operator_a).get(url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content)[:2] == b"PK"  # type: ignore[attr-defined]
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert body[:2] == b"PK" and len(body) == int(response["Content-Length"])
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    assert Path(job.package_path).name + ".zip" in response["Content-Disposition"]
+    zip_file = tmp_path / "download.zip"
+    zip_file.write_bytes(body)
+    assert verify_package(zip_file).ok
     assert JournalEntry.objects.filter(action="evidence.download").count() == 1
     assert token_client(rw.operator_b).get(url).status_code == 404
     assert token_client(rw.viewer_b).get(url).status_code in (403, 404)

@@ -68,9 +68,9 @@ def test_an_item_from_the_index(footage: Footage, tmp_path: Path) -> None:
     )
     assert item.masks == ()
     with translation.override("en"):
-        result = build_package(request(item), tmp_path / "out")
+        result = build_package(request(item), tmp_path / "out", make_zip=True)
     assert result.partial and any("Camera unreachable" in n for n in result.notes)
-    assert verify_package(result.zip_path).ok
+    assert result.zip_path is not None and verify_package(result.zip_path).ok
 
 
 def test_the_address_of_the_camera_wins(footage: Footage, tmp_path: Path) -> None:

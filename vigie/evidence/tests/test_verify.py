@@ -184,6 +184,7 @@ def test_the_zip_form_fails_when_changed(built: Built, tmp_path: Path) -> None:
             return data[:100] + bytes([data[100] ^ 1]) + data[101:]
         return data
 
+    assert built.result.zip_path is not None
     target = tmp_path / "altered.zip"
     rewrite_zip(built.result.zip_path, target, altered)
     problems = verify_package(target).problems

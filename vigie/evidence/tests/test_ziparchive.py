@@ -1,12 +1,11 @@
-"""The package's zip writer: what it writes, any zip reader reads."""
+"""The package's zip, streamed from the directory: what it gives, any zip reader reads."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
-import threading
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
@@ -14,82 +13,87 @@ import pytest
 from vigie.evidence import ziparchive
 
 
-def _file(path: Path, size: int) -> tuple[Path, int]:
-    data = os.urandom(size)
-    path.write_bytes(data)
-    return path, zlib.crc32(data)
+def _package(tmp_path: Path, sizes: dict[str, int]) -> Path:
+    directory = tmp_path / "PV-2026-1-20261123T080000Z"
+    directory.mkdir()
+    for name, size in sizes.items():
+        (directory / name).write_bytes(os.urandom(size))
+    return directory
 
 
-def _never() -> None:
-    return None
-
-
-def test_members_added_from_several_threads_read_back(tmp_path: Path) -> None:
-    archive = ziparchive.StoredZip(tmp_path / "p.zip")
-    sources = [_file(tmp_path / f"cam{n}.mp4", 3_000_000 + n) for n in range(4)]
-    threads = [
-        threading.Thread(
-            target=archive.add_file, args=(f"pkg/{p.name}", p, crc, p.stat().st_size, _never)
-        )
-        for p, crc in sources
-    ]
-    for t in threads:
-        t.start()
-    archive.add_bytes("pkg/manifest.json", b'{"a": 1}\n' * 200)
-    archive.add_bytes("pkg/key.sig", os.urandom(64))  # does not deflate: stored
-    for t in threads:
-        t.join()
-    archive.close()
-    with zipfile.ZipFile(tmp_path / "p.zip") as zf:
+def test_the_stream_is_a_zip_of_the_directory(tmp_path: Path) -> None:
+    directory = _package(
+        tmp_path, {"01-cam.mp4": 3_000_000, "02-cam.mp4": 1_000_001, "manifest.json": 500}
+    )
+    (directory / "procès-verbal.txt").write_text("procès-verbal")
+    made = ziparchive.PackageZip(directory)
+    target = made.write(tmp_path / made.filename)
+    assert target.stat().st_size == made.length
+    assert made.filename == f"{directory.name}.zip"
+    with zipfile.ZipFile(target) as zf:
         assert zf.testzip() is None
-        infos = {i.filename: i for i in zf.infolist()}
-        for path, _ in sources:
-            assert zf.read(f"pkg/{path.name}") == path.read_bytes()
-            assert infos[f"pkg/{path.name}"].compress_type == zipfile.ZIP_STORED
-        assert infos["pkg/manifest.json"].compress_type == zipfile.ZIP_DEFLATED
-        assert infos["pkg/key.sig"].compress_type == zipfile.ZIP_STORED
-        assert zf.read("pkg/manifest.json") == b'{"a": 1}\n' * 200
-
-
-def test_unzip_checks_it(tmp_path: Path) -> None:
-    archive = ziparchive.StoredZip(tmp_path / "p.zip")
-    path, crc = _file(tmp_path / "v.mp4", 100_000)
-    archive.add_file("pkg/v.mp4", path, crc, 100_000, _never)
-    archive.add_bytes("pkg/é.txt", "procès-verbal".encode())
-    archive.close()
-    out = subprocess.run(["unzip", "-t", str(tmp_path / "p.zip")], capture_output=True, text=True)
+        infos = zf.infolist()
+        assert [i.filename for i in infos] == sorted(
+            f"{directory.name}/{p.name}" for p in directory.iterdir()
+        )
+        for info in infos:
+            assert info.compress_type == zipfile.ZIP_STORED
+            assert zf.read(info) == (tmp_path / info.filename).read_bytes()
+    out = subprocess.run(["unzip", "-t", str(target)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+    assert not list(tmp_path.glob(".*.partial"))
 
 
-def test_offsets_past_4_gib_use_zip64(tmp_path: Path) -> None:
-    archive = ziparchive.StoredZip(tmp_path / "big.zip")
-    archive.add_bytes("a.txt", b"first")
-    archive._end += 1 << 32  # as if a 4 GiB member came before (a sparse hole here)
-    archive.add_bytes("b.txt", b"second")
-    archive.close()
-    with zipfile.ZipFile(tmp_path / "big.zip") as zf:
-        info = zf.getinfo("b.txt")
-        assert info.header_offset > ziparchive.LIMIT
-        assert zf.read("b.txt") == b"second" and zf.read("a.txt") == b"first"
+def test_the_same_bytes_every_time(tmp_path: Path) -> None:
+    directory = _package(tmp_path, {"a.mp4": 200_000, "b.txt": 10})
+    first = hashlib.sha256(b"".join(ziparchive.PackageZip(directory).chunks())).hexdigest()
+    again = ziparchive.PackageZip(directory)
+    assert again.sha256() == first
+    on_disk = ziparchive.ZipFileOnDisk(again.write(tmp_path / "p.zip"))
+    assert on_disk.sha256() == first and on_disk.length == again.length
 
 
-def test_a_check_that_raises_stops_the_copy(tmp_path: Path) -> None:
-    archive = ziparchive.StoredZip(tmp_path / "p.zip")
-    path, crc = _file(tmp_path / "v.mp4", 1000)
-
-    def stop() -> None:
-        raise RuntimeError("cancelled")
-
-    with pytest.raises(RuntimeError):
-        archive.add_file("v.mp4", path, crc, 1000, stop)
-    archive.abandon()
-    with pytest.raises(ValueError):
-        archive.add_bytes("late.txt", b"x")
+def test_a_file_changed_midway_breaks_the_stream(tmp_path: Path) -> None:
+    directory = _package(tmp_path, {"a.mp4": 100, "b.mp4": 100})
+    made = ziparchive.PackageZip(directory)
+    (directory / "b.mp4").write_bytes(b"shorter")
+    with pytest.raises(OSError, match="changed size"):
+        b"".join(made.chunks())
+    with pytest.raises(OSError):
+        made.write(tmp_path / "p.zip")
+    assert not (tmp_path / "p.zip").exists()
+    assert not list(tmp_path.glob(".*.partial"))
 
 
-def test_a_source_shorter_than_announced_is_an_error(tmp_path: Path) -> None:
-    archive = ziparchive.StoredZip(tmp_path / "p.zip")
-    path, crc = _file(tmp_path / "v.mp4", 1000)
-    with pytest.raises(OSError, match="shorter"):
-        archive.add_file("v.mp4", path, crc, 2000, _never)
-    archive.abandon()
+def test_no_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        ziparchive.PackageZip(tmp_path / "gone")
+
+
+def _write_sparse(chunks: object, target: Path) -> None:
+    """The stream to a file, leaving holes for the runs of zeros (a 4 GiB sparse
+    member costs no disk)."""
+    with target.open("wb") as out:
+        for data in chunks:  # type: ignore[attr-defined]
+            if data.count(0) == len(data):
+                out.seek(len(data), os.SEEK_CUR)
+            else:
+                out.write(data)
+        out.truncate()
+
+
+def test_members_past_4_gib_use_zip64(tmp_path: Path) -> None:
+    directory = tmp_path / "big"
+    directory.mkdir()
+    with (directory / "a.mp4").open("wb") as f:
+        f.truncate(ziparchive.LIMIT + 10)  # sparse: no disk used
+    (directory / "b.txt").write_bytes(b"second")
+    made = ziparchive.PackageZip(directory)
+    target = tmp_path / "big.zip"
+    _write_sparse(made.chunks(), target)
+    assert target.stat().st_size == made.length
+    with zipfile.ZipFile(target) as zf:
+        info = zf.getinfo("big/a.mp4")
+        assert info.file_size == ziparchive.LIMIT + 10
+        assert zf.getinfo("big/b.txt").header_offset > ziparchive.LIMIT
+        assert zf.read("big/b.txt") == b"second"

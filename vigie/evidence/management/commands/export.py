@@ -1,6 +1,9 @@
-"""``vigie export --requisition ID --out DIR [--iso] [--reason TEXT]``: make the evidence
-package of a requisition now, with a progress bar on stderr; ``vigie export --cancel
-JOB`` asks a running export (the worker's or another terminal's) to stop.
+"""``vigie export --requisition ID --out DIR [--zip] [--iso] [--reason TEXT]``: make the
+evidence package of a requisition now, with a progress bar on stderr; ``vigie export
+--cancel JOB`` asks a running export (the worker's or another terminal's) to stop.
+
+The package is a directory; ``--zip`` also writes it as ``DIR/<package>.zip`` (the
+same bytes the web download gives), ``--iso`` as an ISO 9660 image.
 
 Ctrl-C cancels the export: nothing of the package is left behind. Exit status 0 only
 when the package was made (a partial one says so on stderr).
@@ -30,6 +33,7 @@ class Command(VigieCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--requisition", type=int, metavar="ID")
         parser.add_argument("--out", type=Path, metavar="DIR", help="folder for the package")
+        parser.add_argument("--zip", action="store_true", help="also the zip, beside it")
         parser.add_argument("--iso", action="store_true", help="also an ISO 9660 image")
         parser.add_argument("--reason", default="", help="why (journaled; default: the procedure)")
         parser.add_argument("--cancel", type=int, metavar="JOB", help="stop this export job")
@@ -61,7 +65,12 @@ class Command(VigieCommand):
         previous = signal.signal(signal.SIGINT, _interrupt)
         try:
             done = exports.run_job(
-                claimed, options["out"], self.bar, interrupted=stop.is_set, requeue=False
+                claimed,
+                options["out"],
+                self.bar,
+                interrupted=stop.is_set,
+                requeue=False,
+                make_zip=options["zip"],
             )
         finally:
             signal.signal(signal.SIGINT, previous)
@@ -83,7 +92,8 @@ class Command(VigieCommand):
             self.stderr.write(f"partial package:\n{job.notes}")
         if not options["json"]:
             self.stdout.write(f"package: {job.package_path}")
-            self.stdout.write(f"zip: {job.zip_path}")
+            if job.zip_path:
+                self.stdout.write(f"zip: {job.zip_path}")
             if job.iso_path:
                 self.stdout.write(f"iso: {job.iso_path}")
             self.stdout.write(f"manifest sha256: {job.manifest_sha256}")
