@@ -5,26 +5,47 @@
 Makes 1 h of recorded footage per camera by stream copy of the shared clip
 (``intersection_traffic.mp4``, 640×480 H.264; else an FFmpeg test pattern encoded once),
 cut into ~60 s MPEG-TS segments like the recorder's, in a temporary folder. Then, in
-the same run, with the files in the page cache:
+the same run, with the segments in the page cache, and ``sync`` before each timed step
+(so that none pays for the writeback of the one before):
 
 - ``cat`` of every segment of every camera into one file (the baseline: the same bytes
-  read and written once), timed before and after the export (mean of the two);
+  read and written once), timed before and after the export (mean of the two), both
+  to the page cache only and with an ``fsync`` of the result (on the disk);
 - the PDF renderer loaded first, as ``vigie export-worker`` does when it starts (~2 s
   once per process);
-- ``build_package`` of the 4 items by stream copy (MP4s with subtitles, hashes, zip,
-  manifest, signature, PDF; no ISO), timed as a whole;
+- ``build_package`` of the 4 items by stream copy (MP4s with subtitles, hashes,
+  manifest, signature, PDF; no ISO, no zip: the zip is made from the directory when
+  it is downloaded), timed as a whole; it ends with the package on the disk (fsync),
+  so its baseline is the ``cat`` with an ``fsync``;
+- the zip written from the package (what ``vigie export --zip`` adds, and what a
+  download reads), timed apart;
+- for reference, bare FFmpeg: the same 4 cameras stream-copied to MP4 by 4
+  ``ffmpeg -f concat -c copy -movflags +faststart`` side by side, then ``fsync``
+  (no subtitles, hashes, signature or report): what a C remux costs here;
+- where the page cache may be dropped (root), the cat and the export again with the
+  segments on the disk only, as they are when a requisition comes days later;
 - a masked export of ``--masked-seconds`` of 720p footage (the shared
   ``pedestrians_vtest.avi`` re-encoded once to H.264, else a 720p test pattern),
   measured in CPU seconds of this process and its threads.
 
 Prints one JSON line:
 
-- export_vs_cat_ratio: cat time ÷ export time (goal ≥ 0.5);
-- footage_vs_cat_ratio: cat time ÷ the footage phase alone (the MP4s, before hashing,
-  zip and report);
+- export_vs_cat_ratio: time of ``cat`` + ``fsync`` ÷ export time (goal ≥ 0.5): both
+  end with the bytes on the disk;
+- export_vs_cat_cache_ratio: time of ``cat`` to the page cache only ÷ export time;
+- footage_vs_cat_ratio: the first ratio's ``cat`` ÷ the footage phase alone (the MP4s,
+  hashed and flushed, before the manifest and report);
+- zip_s: writing the zip from the package directory;
+- ffmpeg_vs_cat_ratio, export_vs_ffmpeg_ratio: the reference above, against cat and
+  against the export;
+- export_vs_cat_ratio_cold: the first ratio with cold segments (null if the page
+  cache cannot be dropped);
 - masked_export_realtime_per_core_720p: seconds of video ÷ CPU seconds of the masked
   export (goal ≥ 3), null with a note if the masking is not available;
 - package: the path of the package made, left in place (with its .zip) for a look.
+
+On a 2-core machine the figures move by ±30 % from run to run (other virtual machines
+on the host): run it a few times.
 
 No database is used: the export items are built directly.
 """
@@ -140,13 +161,57 @@ def package_request(export_items: tuple[Any, ...]) -> Any:
     )
 
 
-def time_cat(paths: list[Path], out: Path) -> float:
+def time_cat(paths: list[Path], out: Path, *, durable: bool) -> float:
+    os.sync()
     started = time.perf_counter()
     with out.open("wb") as f:
         subprocess.run(["cat", *map(str, paths)], stdout=f, check=True)
+        if durable:
+            os.fsync(f.fileno())
     elapsed = time.perf_counter() - started
     out.unlink()
     return elapsed
+
+
+def drop_caches() -> bool:
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("1\n")
+    except OSError:
+        return False
+    return True
+
+
+def time_ffmpeg(cameras: list[list[Path]], work: Path) -> float:
+    """4 bare FFmpeg stream copies to MP4, side by side, on the disk at the end."""
+    lists = []
+    for n, paths in enumerate(cameras):
+        listing = work / f"concat-{n}.txt"
+        listing.write_text("".join(f"file '{p}'\n" for p in paths))
+        lists.append(listing)
+    outs = [work / f"ffmpeg-{n}.mp4" for n in range(len(cameras))]
+    os.sync()
+    started = time.perf_counter()
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0"]
+    copy = ["-c", "copy", "-movflags", "+faststart"]
+    running = [
+        subprocess.Popen([*command, "-i", str(listing), *copy, str(out)])
+        for listing, out in zip(lists, outs, strict=True)
+    ]
+    if any(r.wait() for r in running):
+        raise RuntimeError("ffmpeg failed")
+    for out in outs:
+        with out.open("rb") as f:
+            os.fsync(f.fileno())
+    elapsed = time.perf_counter() - started
+    for out in outs:
+        out.unlink()
+    return elapsed
+
+
+def time_cats(paths: list[Path], out: Path) -> tuple[float, float]:
+    """(to the page cache, to the disk)."""
+    return time_cat(paths, out, durable=False), time_cat(paths, out, durable=True)
 
 
 def warm(paths: list[Path]) -> None:
@@ -186,6 +251,7 @@ def masked_figure(work: Path, seconds: int) -> tuple[float | None, str]:
 def stream_copy_figures(work: Path, out: Path, cameras_n: int, seconds: int) -> dict[str, Any]:
     from vigie.core import pdf
     from vigie.evidence.package import FOOTAGE_SHARE, build_package
+    from vigie.evidence.ziparchive import PackageZip
 
     clip, what = source_clip(work, CLIP, "640x480", 30)
     first = record(clip, work / "cam01", seconds)
@@ -197,9 +263,10 @@ def stream_copy_figures(work: Path, out: Path, cameras_n: int, seconds: int) -> 
     every = [p for paths in cameras for p in paths]
     warm(every)
     pdf.warm()  # as the export worker does when it starts
-    cat_before = time_cat(every, work / "cat.out")
+    cat_before = time_cats(every, work / "cat.out")
     export_items = items([segment_files(p, seconds) for p in cameras], seconds)
     phases: dict[str, float] = {}
+    os.sync()
     started, cpu_before = time.perf_counter(), cpu_seconds()
 
     def progress(fraction: float, _text: str) -> None:
@@ -209,24 +276,58 @@ def stream_copy_figures(work: Path, out: Path, cameras_n: int, seconds: int) -> 
     result = build_package(package_request(export_items), out, progress=progress)
     export_s = time.perf_counter() - started
     export_cpu_s = cpu_seconds() - cpu_before
-    cat_after = time_cat(every, work / "cat.out")
-    cat_s = (cat_before + cat_after) / 2
+    cat_after = time_cats(every, work / "cat.out")
+    cache_s, cat_s = ((a + b) / 2 for a, b in zip(cat_before, cat_after, strict=True))
+    os.sync()
+    zip_started = time.perf_counter()
+    made = PackageZip(result.directory)
+    zip_path = made.write(result.directory.parent / made.filename)
+    zip_s = time.perf_counter() - zip_started
+    ffmpeg_s = time_ffmpeg(cameras, work)
+    cold = cold_figures(every, export_items, work)
     data = sum(p.stat().st_size for p in every)
     return {
         "export_vs_cat_ratio": round(cat_s / export_s, 3),
+        "export_vs_cat_cache_ratio": round(cache_s / export_s, 3),
         "footage_vs_cat_ratio": round(cat_s / phases.get("footage", export_s), 3),
         "package": str(result.directory),
-        "zip": str(result.zip_path),
+        "zip": str(zip_path),
+        "zip_s": round(zip_s, 3),
+        "ffmpeg_vs_cat_ratio": round(cat_s / ffmpeg_s, 3),
+        "export_vs_ffmpeg_ratio": round(ffmpeg_s / export_s, 3),
+        "ffmpeg_copy_s": round(ffmpeg_s, 3),
+        **cold,
         "cameras": cameras_n,
         "seconds_per_camera": seconds,
         "segment_bytes": data,
         "cat_s": round(cat_s, 3),
-        "cat_s_before_after": [round(cat_before, 3), round(cat_after, 3)],
+        "cat_cache_s": round(cache_s, 3),
+        "cat_s_before_after": [round(cat_before[1], 3), round(cat_after[1], 3)],
+        "cat_cache_s_before_after": [round(cat_before[0], 3), round(cat_after[0], 3)],
         "export_s": round(export_s, 3),
         "footage_phase_s": round(phases.get("footage", export_s), 3),
         "export_cpu_s": round(export_cpu_s, 3),
         "export_mb_per_s": round(data / export_s / 1e6, 1),
         "source": what,
+    }
+
+
+def cold_figures(every: list[Path], export_items: tuple[Any, ...], work: Path) -> dict[str, Any]:
+    """cat + fsync and the export again, each from a dropped page cache."""
+    from vigie.evidence.package import build_package
+
+    if not drop_caches():
+        return {"export_vs_cat_ratio_cold": None}
+    cat_s = time_cat(every, work / "cat.out", durable=True)
+    drop_caches()
+    started = time.perf_counter()
+    result = build_package(package_request(export_items), work / "cold")
+    export_s = time.perf_counter() - started
+    shutil.rmtree(result.directory)
+    return {
+        "export_vs_cat_ratio_cold": round(cat_s / export_s, 3),
+        "cold_cat_s": round(cat_s, 3),
+        "cold_export_s": round(export_s, 3),
     }
 
 

@@ -222,7 +222,7 @@ def remux(
     picture size), is left out and named in ``skipped``; a read error midway keeps
     what came before it. Raises RemuxError when nothing could be copied,
     RemuxCancelled when asked to stop (the output is then incomplete: the caller
-    removes it). ``digests``, when given, receives the output's SHA-256 and CRC-32,
+    removes it). ``digests``, when given, receives the output's SHA-256,
     computed as it is written (read back after FFmpeg's path).
 
     Recorded MPEG-TS H.264 segments go through ``fastmp4`` (numpy, several times

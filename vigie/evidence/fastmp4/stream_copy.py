@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import struct
 import time
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -42,10 +41,9 @@ WAIT_S = 0.1  # how often the cancel flag is read while the workers run
 
 @dataclass
 class Digests:
-    """SHA-256 and CRC-32 of the output file, computed while it is written."""
+    """SHA-256 of the output file, computed while it is written."""
 
     sha256: str
-    crc32: int
 
 
 @dataclass
@@ -108,7 +106,7 @@ def remux(
 ) -> Remuxed:
     """``mp4export.remux`` for MPEG-TS H.264 segments; raises Unsupported (before
     creating ``output``) when the footage is not for this path. ``digests``, when
-    given, receives the output's SHA-256 and CRC-32."""
+    given, receives the output's SHA-256."""
     if any(p.from_zero for p in pieces):
         raise Unsupported("pieces that start from zero (a re-encode's output)")
     sizes = [p.path.stat().st_size if p.path.exists() else 0 for p in pieces]
@@ -458,15 +456,14 @@ def _write(
         tell.step(piece.size)
     if started is not None and pool is not None:
         started.result()
-        return Digests(*pool.submit(work.end_digest).result())
-    return Digests(hasher.sha.hexdigest(), hasher.crc) if hasher is not None else None
+        return Digests(pool.submit(work.end_digest).result())
+    return Digests(hasher.sha.hexdigest()) if hasher is not None else None
 
 
 def digest_file(path: Path) -> Digests:
-    """SHA-256 and CRC-32 of a file."""
-    sha, crc = hashlib.sha256(), 0
+    """SHA-256 of a file."""
+    sha = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 22):
             sha.update(chunk)
-            crc = zlib.crc32(chunk, crc)
-    return Digests(sha.hexdigest(), crc)
+    return Digests(sha.hexdigest())

@@ -19,7 +19,6 @@ import hashlib
 import mmap
 import multiprocessing
 import os
-import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,16 +73,14 @@ def scan(path: Path, keep: Store | None = None) -> Scan:
 
 
 class Hasher:
-    """SHA-256 and CRC-32 of what is written, in the file's order (the calling
-    thread writes the pieces one after the other)."""
+    """SHA-256 of what is written, in the file's order (the calling thread writes the
+    pieces one after the other)."""
 
     def __init__(self) -> None:
         self.sha = hashlib.sha256()
-        self.crc = 0
 
     def update(self, data: bytes) -> None:
-        self.sha.update(data)  # both leave Python's lock while they work
-        self.crc = zlib.crc32(data, self.crc)
+        self.sha.update(data)  # leaves Python's lock while it works
 
 
 # In a worker process: the digest of the output it writes, piece after piece (its
@@ -97,12 +94,12 @@ def start_digest(head: bytes) -> None:
     _hasher.update(head)
 
 
-def end_digest() -> tuple[str, int]:
+def end_digest() -> str:
     global _hasher
     found, _hasher = _hasher, None
     if found is None:
         raise Unsupported("no digest under way")
-    return found.sha.hexdigest(), found.crc
+    return found.sha.hexdigest()
 
 
 def write_piece(
