@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from vigie.supervision import sps
+from vigie.recording import sps
 
 RTSP_PORT = 554
 MAX_HEAD = 16 * 1024

@@ -132,7 +132,7 @@ def remux(
 @dataclass
 class _Template:
     parameters: bytes
-    info: sps.Sps
+    info: sps.H264Sps
     description: bytes
     duration: int
 

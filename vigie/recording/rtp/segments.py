@@ -20,8 +20,8 @@ from vigie.recording.index import Media
 from vigie.recording.ingest import IngestSpec
 from vigie.recording.livewindow import LiveWindow
 from vigie.recording.rtp.depay import AccessUnit
-from vigie.recording.rtp.sps import picture_size
 from vigie.recording.rtp.tsmux import TsMuxer
+from vigie.recording.sps import picture_size
 
 PTS_HZ = 90_000
 PTS_START = 126_000  # 1.4 s, where FFmpeg's mpegts muxer starts a stream

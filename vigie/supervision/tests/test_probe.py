@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from vigie.supervision import probe, sps
+from vigie.recording import sps
+from vigie.supervision import probe
 from vigie.supervision.probe import Target, Timeouts, run_probes
 from vigie.supervision.tests.rtsp_responder import (
     SPS_240P_5,

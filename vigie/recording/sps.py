@@ -1,9 +1,12 @@
-"""Picture size (and frame rate when the camera states it) from an H.264 or H.265
-sequence parameter set, as cameras announce it in their SDP (``sprop-parameter-sets``,
-``sprop-sps``). Pure and cheap: a few dozen bits are read, nothing is decoded.
+"""What an H.264 or H.265 sequence parameter set says: the picture size, the frame
+rate when the camera states it, and for H.264 what an MP4 sample description needs
+(profile, level, chroma format, bit depths, pixel aspect ratio). Pure and cheap: a
+few dozen bits are read, nothing is decoded.
 
-Anything unexpected gives ``None``: the recorder's own view (segment rows) then tells
-the size, and the norms check waits for it.
+Used by the recorder (a new segment when the size changes), the supervision (the
+size a camera announces in its SDP, ``sprop-parameter-sets`` / ``sprop-sps``) and the
+evidence export (the MP4's ``avcC``). ``parse_*`` give ``None`` on anything
+unexpected; ``read_h264_sps`` raises ValueError.
 """
 
 from __future__ import annotations
@@ -13,7 +16,13 @@ import binascii
 from dataclasses import dataclass
 
 # H.264 profiles whose SPS carries chroma format, bit depths and scaling lists.
-_HIGH_PROFILES = frozenset({100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135})
+HIGH_PROFILES = frozenset({100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135})
+# Table E-1 of H.264: sample aspect ratios by aspect_ratio_idc.
+ASPECTS = {
+    1: (1, 1), 2: (12, 11), 3: (10, 11), 4: (16, 11), 5: (40, 33), 6: (24, 11), 7: (20, 11),
+    8: (32, 11), 9: (80, 33), 10: (18, 11), 11: (15, 11), 12: (64, 33), 13: (160, 99),
+    14: (4, 3), 15: (3, 2), 16: (2, 1),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,20 @@ class PictureFormat:
     width: int
     height: int
     fps: float | None = None
+
+
+@dataclass(frozen=True)
+class H264Sps:
+    profile: int
+    compatibility: int
+    level: int
+    width: int
+    height: int
+    chroma_format: int
+    bit_depth_luma: int
+    bit_depth_chroma: int
+    aspect: tuple[int, int]  # (0, 1) when not said
+    fps: float | None
 
 
 class _Bits:
@@ -71,27 +94,29 @@ def _skip_scaling_list(bits: _Bits, size: int) -> None:
         last = following or last
 
 
-def _h264_chroma(bits: _Bits, profile: int) -> int:
-    """Reads the high-profile fields; returns chroma_format_idc (1: 4:2:0 by default)."""
-    if profile not in _HIGH_PROFILES:
-        return 1
+def _h264_chroma(bits: _Bits, profile: int) -> tuple[int, int, int]:
+    """Reads the high-profile fields: chroma_format_idc and the luma and chroma bit
+    depths (4:2:0, 8 bits by default)."""
+    if profile not in HIGH_PROFILES:
+        return 1, 8, 8
     chroma = bits.ue()
     if chroma == 3:
-        bits.skip(1)
-    bits.ue()  # bit depth luma
-    bits.ue()  # bit depth chroma
+        bits.skip(1)  # separate_colour_plane: the cropping units are the same
+    depth_luma, depth_chroma = bits.ue() + 8, bits.ue() + 8
     bits.skip(1)
     if bits.bit():  # seq_scaling_matrix_present
         for i in range(8 if chroma != 3 else 12):
             if bits.bit():
                 _skip_scaling_list(bits, 16 if i < 6 else 64)
-    return chroma
+    return chroma, depth_luma, depth_chroma
 
 
-def _h264_vui_fps(bits: _Bits) -> float | None:
-    # aspect_ratio_info_present, then aspect_ratio_idc (255: an explicit ratio follows)
-    if bits.bit() and bits.bits(8) == 255:
-        bits.skip(32)
+def _h264_vui(bits: _Bits) -> tuple[tuple[int, int], float | None]:
+    """The pixel aspect ratio and the frame rate, where the VUI gives them."""
+    aspect = (0, 1)
+    if bits.bit():  # aspect_ratio_info_present
+        idc = bits.bits(8)
+        aspect = (bits.bits(16), bits.bits(16)) if idc == 255 else ASPECTS.get(idc, (0, 1))
     if bits.bit():  # overscan_info_present
         bits.skip(1)
     if bits.bit():  # video_signal_type_present
@@ -102,44 +127,53 @@ def _h264_vui_fps(bits: _Bits) -> float | None:
         bits.ue()
         bits.ue()
     if not bits.bit():  # timing_info_present
-        return None
+        return aspect, None
     units, scale = bits.bits(32), bits.bits(32)
-    return round(scale / (2 * units), 3) if units else None
+    return aspect, (round(scale / (2 * units), 3) if units else None)
+
+
+def read_h264_sps(nal: bytes) -> H264Sps:
+    """An H.264 SPS NAL unit (header byte included); ValueError if it cannot be read."""
+    bits = _Bits(unescape(nal[1:]))
+    profile, compatibility, level = bits.bits(8), bits.bits(8), bits.bits(8)
+    bits.ue()  # seq_parameter_set_id
+    chroma, depth_luma, depth_chroma = _h264_chroma(bits, profile)
+    bits.ue()  # log2_max_frame_num
+    poc_type = bits.ue()
+    if poc_type == 0:
+        bits.ue()
+    elif poc_type == 1:
+        bits.skip(1)
+        bits.se()
+        bits.se()
+        for _ in range(bits.ue()):
+            bits.se()
+    bits.ue()  # max_num_ref_frames
+    bits.skip(1)
+    width_mbs, height_units = bits.ue() + 1, bits.ue() + 1
+    frame_mbs_only = bits.bit()
+    if not frame_mbs_only:
+        bits.skip(1)
+    bits.skip(1)  # direct_8x8_inference
+    crop = (bits.ue(), bits.ue(), bits.ue(), bits.ue()) if bits.bit() else (0, 0, 0, 0)
+    unit_x = 1 if chroma in (0, 3) else 2
+    unit_y = (1 if chroma in (0, 3) else 1 + (chroma == 1)) * (2 - frame_mbs_only)
+    width = width_mbs * 16 - unit_x * (crop[0] + crop[1])
+    height = (2 - frame_mbs_only) * height_units * 16 - unit_y * (crop[2] + crop[3])
+    aspect, fps = _h264_vui(bits) if bits.bit() else ((0, 1), None)
+    return H264Sps(
+        profile, compatibility, level, width, height, chroma, depth_luma, depth_chroma, aspect, fps
+    )
 
 
 def parse_h264_sps(nal: bytes) -> PictureFormat | None:
     try:
-        bits = _Bits(unescape(nal[1:]))
-        profile = bits.bits(8)
-        bits.skip(16)
-        bits.ue()  # seq_parameter_set_id
-        chroma = _h264_chroma(bits, profile)
-        bits.ue()  # log2_max_frame_num
-        poc_type = bits.ue()
-        if poc_type == 0:
-            bits.ue()
-        elif poc_type == 1:
-            bits.skip(1)
-            bits.se()
-            bits.se()
-            for _ in range(bits.ue()):
-                bits.se()
-        bits.ue()  # max_num_ref_frames
-        bits.skip(1)
-        width_mbs, height_units = bits.ue() + 1, bits.ue() + 1
-        frame_mbs_only = bits.bit()
-        if not frame_mbs_only:
-            bits.skip(1)
-        bits.skip(1)  # direct_8x8_inference
-        crop = (bits.ue(), bits.ue(), bits.ue(), bits.ue()) if bits.bit() else (0, 0, 0, 0)
-        unit_x = 1 if chroma in (0, 3) else 2
-        unit_y = (1 if chroma in (0, 3) else 1 + (chroma == 1)) * (2 - frame_mbs_only)
-        width = width_mbs * 16 - unit_x * (crop[0] + crop[1])
-        height = (2 - frame_mbs_only) * height_units * 16 - unit_y * (crop[2] + crop[3])
-        fps = _h264_vui_fps(bits) if bits.bit() else None
+        found = read_h264_sps(nal)
     except ValueError:
         return None
-    return PictureFormat(width, height, fps) if width > 0 and height > 0 else None
+    if found.width <= 0 or found.height <= 0:
+        return None
+    return PictureFormat(found.width, found.height, found.fps)
 
 
 def _skip_profile_tier_level(bits: _Bits, sub_layers: int) -> None:
@@ -172,6 +206,12 @@ def parse_h265_sps(nal: bytes) -> PictureFormat | None:
     except ValueError:
         return None
     return PictureFormat(width, height) if width > 0 and height > 0 else None
+
+
+def picture_size(codec: str, nal: bytes) -> tuple[int, int] | None:
+    """``codec``: "h264" or "hevc" (FFmpeg's names). None when the SPS cannot be read."""
+    found = parse_h264_sps(nal) if codec == "h264" else parse_h265_sps(nal)
+    return (found.width, found.height) if found is not None else None
 
 
 def from_sdp_parameter(codec: str, value: str) -> PictureFormat | None:
