@@ -11,8 +11,8 @@ the same run, with the segments in the page cache, and ``sync`` before each time
 - ``cat`` of every segment of every camera into one file (the baseline: the same bytes
   read and written once), timed before and after the export (mean of the two), both
   to the page cache only and with an ``fsync`` of the result (on the disk);
-- the PDF renderer loaded first, as ``vigie export-worker`` does when it starts (~2 s
-  once per process);
+- the PDF renderer loaded first and what is loaded frozen for the garbage collector,
+  as ``vigie export-worker`` does when it starts (~2 s once per process);
 - ``build_package`` of the 4 items by stream copy (MP4s with subtitles, hashes,
   manifest, signature, PDF; no ISO, no zip: the zip is made from the directory when
   it is downloaded), timed as a whole; it ends with the package on the disk (fsync),
@@ -53,6 +53,7 @@ No database is used: the export items are built directly.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -263,6 +264,7 @@ def stream_copy_figures(work: Path, out: Path, cameras_n: int, seconds: int) -> 
     every = [p for paths in cameras for p in paths]
     warm(every)
     pdf.warm()  # as the export worker does when it starts
+    gc.freeze()
     cat_before = time_cats(every, work / "cat.out")
     export_items = items([segment_files(p, seconds) for p in cameras], seconds)
     phases: dict[str, float] = {}

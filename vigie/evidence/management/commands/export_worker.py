@@ -9,6 +9,7 @@ running by a worker that died is failed after a while, with its reason.
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -38,6 +39,10 @@ class Command(VigieCommand):
             raise CommandError("the export worker is a system job: run it without --as")
         made = 0
         pdf.warm()  # every package has a PDF report: its renderer is loaded once, here
+        # What is loaded now lives as long as the process: the collector need not walk
+        # it again and again while an export makes its many small objects (~0.1 s of
+        # CPU per camera-hour).
+        gc.freeze()
         with stop_on_signals("export worker") as stop:
             while not stop.is_set():
                 fresh_connection()
