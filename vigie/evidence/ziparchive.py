@@ -101,7 +101,21 @@ def _trailer(count: int, start: int, length: int) -> bytes:
     )  # fmt: skip
 
 
-class PackageZip:
+class _Zip:
+    filename: str
+    length: int
+
+    def chunks(self) -> Iterator[bytes]:
+        raise NotImplementedError
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        for data in self.chunks():
+            digest.update(data)
+        return digest.hexdigest()
+
+
+class PackageZip(_Zip):
     """The zip of a package directory: its files under ``<directory name>/``."""
 
     def __init__(self, directory: Path) -> None:
@@ -160,14 +174,8 @@ class PackageZip:
             partial.unlink(missing_ok=True)
         return path
 
-    def sha256(self) -> str:
-        digest = hashlib.sha256()
-        for data in self.chunks():
-            digest.update(data)
-        return digest.hexdigest()
 
-
-class ZipFileOnDisk:
+class ZipFileOnDisk(_Zip):
     """A zip already written (``vigie export --zip``, or an export made before zips
     were streamed), with ``PackageZip``'s interface."""
 
@@ -180,12 +188,6 @@ class ZipFileOnDisk:
         with self.path.open("rb", buffering=0) as f:
             while data := f.read(CHUNK):
                 yield data
-
-    def sha256(self) -> str:
-        digest = hashlib.sha256()
-        for data in self.chunks():
-            digest.update(data)
-        return digest.hexdigest()
 
 
 def _crc(f: io.FileIO, member: Member) -> int:
