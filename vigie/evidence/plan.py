@@ -22,6 +22,14 @@ PARIS = ZoneInfo("Europe/Paris")
 GAP_TOLERANCE = timedelta(milliseconds=500)
 # Kept in English in the manifest; translated where it is shown.
 UNKNOWN_CAUSE = gettext_noop("no footage stored (no recorder gap recorded)")
+IN_PROGRESS_CAUSE = gettext_noop(
+    "still being recorded: the segment in progress is exported once it is closed"
+    " (export again in a minute or two)"
+)
+AFTER_EXPORT_CAUSE = gettext_noop("after the moment of the export")
+# Causes said by Vigie itself, translated in each note's language; the recorder's
+# gap causes come as the recorder wrote them.
+OWN_CAUSES = (UNKNOWN_CAUSE, IN_PROGRESS_CAUSE, AFTER_EXPORT_CAUSE)
 
 
 @dataclass(frozen=True)
@@ -108,10 +116,15 @@ def holes(
 
 def _hole(start: datetime, end: datetime, gaps: list[tuple[datetime, datetime, str]]) -> Hole:
     causes = []
+    covered = timedelta(0)
     for g_start, g_end, cause in gaps:
-        if g_start < end and g_end > start and cause not in causes:
-            causes.append(cause)
-    return Hole(start, end, "; ".join(causes) or UNKNOWN_CAUSE)
+        if g_start < end and g_end > start:
+            covered += min(g_end, end) - max(g_start, start)
+            if cause not in causes:
+                causes.append(cause)
+    if end - start - covered > GAP_TOLERANCE:  # a part no cause explains
+        causes.append(UNKNOWN_CAUSE)
+    return Hole(start, end, "; ".join(causes))
 
 
 def hole_notes(item: ExportItem, found: Sequence[Hole]) -> list[str]:
@@ -128,7 +141,7 @@ def hole_notes(item: ExportItem, found: Sequence[Hole]) -> list[str]:
                 "start": human(hole.start),
                 "end": human(hole.end),
             }
-        cause = _(UNKNOWN_CAUSE) if hole.cause == UNKNOWN_CAUSE else hole.cause
+        cause = "; ".join(_(c) if c in OWN_CAUSES else c for c in hole.cause.split("; "))
         notes.append(f"{item.camera_name}: {what} — {cause}")
     return notes
 

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from vigie.evidence.package import ExportItem, PackageError, SegmentFile
-from vigie.evidence.plan import human
+from vigie.evidence.plan import AFTER_EXPORT_CAUSE, IN_PROGRESS_CAUSE, human
 from vigie.recording import playback
 from vigie.recording.paths import segment_file
 
@@ -35,6 +37,21 @@ def camera_location(camera: Any) -> str:
 def _gap_text(gap: playback.GapRef) -> str:
     label = gap.label or gap.cause
     return f"{label} ({gap.detail})" if gap.detail else label
+
+
+def _not_yet(
+    camera: Any, start: datetime, end: datetime
+) -> tuple[tuple[datetime, datetime, str], ...]:
+    """The end of a range that is not in the index yet, and why: the segment being
+    recorded, or what has not happened when the export is made."""
+    now = timezone.now()
+    found = []
+    growing = playback.growing_since(camera)
+    if growing is not None and growing < min(end, now):
+        found.append((max(growing, start), min(end, now), IN_PROGRESS_CAUSE))
+    if end > now:
+        found.append((max(now, start), end, AFTER_EXPORT_CAUSE))
+    return tuple(found)
 
 
 def export_item_for(
@@ -69,7 +86,7 @@ def export_item_for(
     gaps = tuple(
         (max(g.start, start), min(g.end or end, end), _gap_text(g))
         for g in playback.gaps_between(camera, start, end)
-    )
+    ) + _not_yet(camera, start, end)
     return ExportItem(
         camera_id=camera.pk,
         camera_name=camera.name,

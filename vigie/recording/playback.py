@@ -312,6 +312,15 @@ def recorded_period(camera: Any) -> tuple[datetime, datetime] | None:
     return first, last
 
 
+def growing_since(camera: Any) -> datetime | None:
+    """The start of the segment the recorder is writing now (not in the index's closed
+    segments yet), None if it is not recording."""
+    from vigie.recording.models import Segment
+
+    rows = Segment.objects.unrestricted().filter(camera=camera, end__isnull=True)
+    return rows.order_by("-start").values_list("start", flat=True).first()
+
+
 def segments_between(camera: Any, start: datetime, end: datetime) -> list[Any]:
     """The closed or growing segments of a camera (already checked) overlapping a range."""
     from vigie.recording.models import Segment

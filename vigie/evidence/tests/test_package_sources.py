@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from vigie.core.testing import as_system, make_camera, make_member
 from vigie.evidence.package import PackageError, build_package
+from vigie.evidence.plan import AFTER_EXPORT_CAUSE, IN_PROGRESS_CAUSE
 from vigie.evidence.sources import export_item_for
 from vigie.evidence.tests.package_support import SEGMENT_SECONDS, T0, Footage, footage, request
 from vigie.evidence.verify import verify_package
 from vigie.inventory.models import Site
-from vigie.recording.models import Gap, GapCause
+from vigie.recording.models import Gap, GapCause, Segment
 from vigie.recording.tests.retention_support import file_of, make_pool, make_segment
 
 __all__ = ["footage"]  # fixture
@@ -106,3 +107,32 @@ def test_a_camera_without_footage_or_unknown(tmp_path: Path) -> None:
         export_item_for(camera, T0, T0 + timedelta(hours=1))
     with pytest.raises(PackageError, match="Unknown camera"):
         export_item_for(None, T0, T0 + timedelta(hours=1))
+
+
+def test_a_range_still_being_recorded_says_so(footage: Footage, tmp_path: Path) -> None:
+    camera = recorded_camera(footage, tmp_path / "pool", (0, 1))
+    growing_from = footage.start(2)
+    pool = Segment.objects.unrestricted().get(camera=camera, start=T0).storage_pool
+    make_segment(camera, pool, growing_from, closed=False, write=False)
+    end = footage.start(3)
+    with translation.override("en"):
+        item = export_item_for(camera, T0, end)
+    assert item.gaps == ((growing_from, end, IN_PROGRESS_CAUSE),)
+    with translation.override("fr"):
+        result = build_package(request(item), tmp_path / "out")
+    assert result.partial
+    assert any("en cours d’enregistrement" in n for n in result.notes), result.notes
+
+
+def test_a_range_past_now_says_what_has_not_happened(footage: Footage, tmp_path: Path) -> None:
+    camera = recorded_camera(footage, tmp_path / "pool", (0,))
+    now = timezone.now()
+    with translation.override("en"):
+        item = export_item_for(camera, T0, now + timedelta(hours=1))
+    (start, end, _), *_ = [g for g in item.gaps if g[2] == AFTER_EXPORT_CAUSE]
+    assert now <= start <= timezone.now() and end == now + timedelta(hours=1)
+    with translation.override("en"):
+        result = build_package(request(item), tmp_path / "out")
+    # Days with no footage and no recorder gap before now, then what has not happened.
+    (note,) = result.notes
+    assert note.endswith(f"— {AFTER_EXPORT_CAUSE}; no footage stored (no recorder gap recorded)")
