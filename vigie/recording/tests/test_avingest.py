@@ -8,29 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from vigie.recording.avingest import AvIngest, AvOptions, hide_credentials
-from vigie.recording.ingest import IngestSpec
+from vigie.recording.avingest import AvIngest, hide_credentials
 from vigie.recording.models import GapCause
 from vigie.recording.streamparams import find_sps
 from vigie.recording.supervision import classify_end
 from vigie.recording.tests.conftest import StartCameras
+from vigie.recording.tests.ingest_support import OPTIONS, ended, sizes, spec
 from vigie.recording.tests.test_recorder import audio_only, closed_port, wait_for
 
 __all__ = ["audio_only"]  # fixture
-
-OPTIONS = AvOptions(open_timeout_s=4, read_timeout_s=2.4)
-
-
-def spec(url: str, pool: Path, live: bool = True) -> IngestSpec:
-    return IngestSpec(7, url, str(pool), segment_time_s=3, offset_s=1.2, live=live)
-
-
-def sizes(pool: Path) -> dict[str, int]:
-    return {str(p): p.stat().st_size for p in pool.rglob("*.ts")}
-
-
-def ended(ingest: AvIngest) -> int:
-    return int(wait_for("the ingest ends", lambda: ingest.poll() is not None, 20) or 0)
 
 
 @pytest.mark.parametrize(
@@ -69,31 +55,6 @@ def test_stop_closes_the_segment_and_the_live_window(
     assert ingest.stop() == 0
     assert "seg-" in playlist.read_text()
     assert ingest.media is not None and ingest.media.codec == "h264"
-
-
-def test_a_source_that_ends_is_a_normal_end(rtsp_cameras: StartCameras, tmp_path: Path) -> None:
-    sim = rtsp_cameras(1)
-    ingest = AvIngest(spec(sim.url(1), tmp_path, live=False), OPTIONS)
-    wait_for("footage", lambda: sizes(tmp_path), 20)
-    sim.stop_camera(1)
-    code = ended(ingest)
-    verdict = classify_end(code, ingest.error_lines(), got_data=True)
-    assert verdict.cause in (GapCause.SOURCE_ENDED, GapCause.STALLED), verdict
-
-
-def test_a_frozen_source_ends_on_the_read_timeout(
-    rtsp_cameras: StartCameras, tmp_path: Path
-) -> None:
-    sim = rtsp_cameras(1)
-    ingest = AvIngest(spec(sim.url(1), tmp_path, live=False), OPTIONS)
-    wait_for("footage", lambda: sizes(tmp_path), 20)
-    frozen_at = time.monotonic()
-    sim.freeze_camera(1)
-    code = ended(ingest)
-    assert time.monotonic() - frozen_at < 8  # FFmpeg's socket timeout, not forever
-    verdict = classify_end(code, ingest.error_lines(), got_data=True)
-    assert verdict.cause == GapCause.STALLED, verdict
-    assert "stopped sending images" in verdict.detail
 
 
 def test_unreachable_and_not_video_are_explained(tmp_path: Path, audio_only: Path) -> None:

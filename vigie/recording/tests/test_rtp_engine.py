@@ -10,30 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from vigie.recording.avingest import AvIngest, AvOptions
-from vigie.recording.ingest import IngestSpec
+from vigie.recording.avingest import AvIngest
 from vigie.recording.models import GapCause
 from vigie.recording.rtp.engine import LOOP, RtpEngine, RtpIngest
 from vigie.recording.supervision import classify_end
 from vigie.recording.tests.conftest import StartCameras
+from vigie.recording.tests.ingest_support import OPTIONS, decode_errors, ended, sizes, spec
 from vigie.recording.tests.test_recorder import audio_only, closed_port, wait_for
 
 __all__ = ["audio_only"]  # fixture
 
-OPTIONS = AvOptions(open_timeout_s=4, read_timeout_s=2.4)
 USER, PASSWORD = "viewer", "s3cr:t@pass"
-
-
-def spec(url: str, pool: Path, live: bool = True, camera: int = 7) -> IngestSpec:
-    return IngestSpec(camera, url, str(pool), segment_time_s=3, offset_s=1.2, live=live)
-
-
-def sizes(pool: Path) -> dict[str, int]:
-    return {str(p): p.stat().st_size for p in pool.rglob("*.ts")}
-
-
-def ended(ingest: RtpIngest) -> int:
-    return int(wait_for("the ingest ends", lambda: ingest.poll() is not None, 20) or 0)
 
 
 def ffprobe(path: Path) -> tuple[str, str]:
@@ -41,11 +28,6 @@ def ffprobe(path: Path) -> tuple[str, str]:
     cmd += ["-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0"]
     out = subprocess.run([*cmd, str(path)], capture_output=True, text=True, timeout=30)
     return out.stdout.strip(), out.stderr.strip()
-
-
-def decode_errors(path: Path) -> str:
-    cmd = ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stderr.strip()
 
 
 @pytest.mark.parametrize("codec", ["h264", "h265"])
@@ -103,33 +85,6 @@ def test_kill_stops_every_write_at_once(rtsp_cameras: StartCameras, tmp_path: Pa
     assert ingest.poll() == -9 and ingest.wait() == -9
     wait_for("the loop dropped it", lambda: ingest not in LOOP.ingests, 5)
     other.stop()
-
-
-def test_a_source_that_ends_is_a_normal_end(rtsp_cameras: StartCameras, tmp_path: Path) -> None:
-    sim = rtsp_cameras(1)
-    ingest = RtpIngest(spec(sim.url(1), tmp_path, live=False), OPTIONS)
-    wait_for("footage", lambda: sizes(tmp_path), 20)
-    sim.stop_camera(1)
-    code = ended(ingest)
-    verdict = classify_end(code, ingest.error_lines(), got_data=True)
-    assert verdict.cause in (GapCause.SOURCE_ENDED, GapCause.STALLED), verdict
-    for path in tmp_path.rglob("*.ts"):
-        assert decode_errors(path) == ""
-
-
-def test_a_frozen_source_ends_on_the_read_timeout(
-    rtsp_cameras: StartCameras, tmp_path: Path
-) -> None:
-    sim = rtsp_cameras(1)
-    ingest = RtpIngest(spec(sim.url(1), tmp_path, live=False), OPTIONS)
-    wait_for("footage", lambda: sizes(tmp_path), 20)
-    frozen_at = time.monotonic()
-    sim.freeze_camera(1)
-    code = ended(ingest)
-    assert time.monotonic() - frozen_at < 4  # the read timeout, 2.4 s
-    verdict = classify_end(code, ingest.error_lines(), got_data=True)
-    assert verdict.cause == GapCause.STALLED, verdict
-    assert "stopped sending images" in verdict.detail
 
 
 def test_refused_silent_and_not_video_are_explained(

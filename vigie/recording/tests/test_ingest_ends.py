@@ -1,0 +1,54 @@
+"""How a camera's stream ending reads, the same for both ingest engines (PyAV's thread
+and the RTP loop): a source that stops is a normal end, one that freezes ends on the
+read timeout, and what was written decodes cleanly."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from vigie.recording.avingest import AvIngest
+from vigie.recording.models import GapCause
+from vigie.recording.rtp.engine import RtpIngest
+from vigie.recording.supervision import classify_end
+from vigie.recording.tests.conftest import StartCameras
+from vigie.recording.tests.ingest_support import OPTIONS, decode_errors, ended, sizes, spec
+from vigie.recording.tests.test_recorder import wait_for
+
+# Each engine and how long a frozen source may take to end: the RTP loop's own read
+# timeout (2.4 s), FFmpeg's socket timeout for PyAV.
+ENGINES = [pytest.param(AvIngest, 8, id="pyav"), pytest.param(RtpIngest, 4, id="rtp")]
+Engine = type[AvIngest] | type[RtpIngest]
+
+
+@pytest.mark.parametrize(("engine", "_limit"), ENGINES)
+def test_a_source_that_ends_is_a_normal_end(
+    rtsp_cameras: StartCameras, tmp_path: Path, engine: Engine, _limit: float
+) -> None:
+    sim = rtsp_cameras(1)
+    ingest = engine(spec(sim.url(1), tmp_path, live=False), OPTIONS)
+    wait_for("footage", lambda: sizes(tmp_path), 20)
+    sim.stop_camera(1)
+    code = ended(ingest)
+    verdict = classify_end(code, ingest.error_lines(), got_data=True)
+    assert verdict.cause in (GapCause.SOURCE_ENDED, GapCause.STALLED), verdict
+    for path in tmp_path.rglob("*.ts"):
+        assert decode_errors(path) == ""
+
+
+@pytest.mark.parametrize(("engine", "limit"), ENGINES)
+def test_a_frozen_source_ends_on_the_read_timeout(
+    rtsp_cameras: StartCameras, tmp_path: Path, engine: Engine, limit: float
+) -> None:
+    sim = rtsp_cameras(1)
+    ingest = engine(spec(sim.url(1), tmp_path, live=False), OPTIONS)
+    wait_for("footage", lambda: sizes(tmp_path), 20)
+    frozen_at = time.monotonic()
+    sim.freeze_camera(1)
+    code = ended(ingest)
+    assert time.monotonic() - frozen_at < limit
+    verdict = classify_end(code, ingest.error_lines(), got_data=True)
+    assert verdict.cause == GapCause.STALLED, verdict
+    assert "stopped sending images" in verdict.detail
