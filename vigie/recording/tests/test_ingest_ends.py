@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,13 +24,20 @@ ENGINES = [pytest.param(AvIngest, 8, id="pyav"), pytest.param(RtpIngest, 4, id="
 Engine = type[AvIngest] | type[RtpIngest]
 
 
+def _recording(
+    rtsp_cameras: StartCameras, tmp_path: Path, engine: Engine
+) -> tuple[Any, AvIngest | RtpIngest]:
+    sim = rtsp_cameras(1)
+    ingest = engine(spec(sim.url(1), tmp_path, live=False), OPTIONS)
+    wait_for("footage", lambda: sizes(tmp_path), 20)
+    return sim, ingest
+
+
 @pytest.mark.parametrize(("engine", "_limit"), ENGINES)
 def test_a_source_that_ends_is_a_normal_end(
     rtsp_cameras: StartCameras, tmp_path: Path, engine: Engine, _limit: float
 ) -> None:
-    sim = rtsp_cameras(1)
-    ingest = engine(spec(sim.url(1), tmp_path, live=False), OPTIONS)
-    wait_for("footage", lambda: sizes(tmp_path), 20)
+    sim, ingest = _recording(rtsp_cameras, tmp_path, engine)
     sim.stop_camera(1)
     code = ended(ingest)
     verdict = classify_end(code, ingest.error_lines(), got_data=True)
@@ -42,9 +50,7 @@ def test_a_source_that_ends_is_a_normal_end(
 def test_a_frozen_source_ends_on_the_read_timeout(
     rtsp_cameras: StartCameras, tmp_path: Path, engine: Engine, limit: float
 ) -> None:
-    sim = rtsp_cameras(1)
-    ingest = engine(spec(sim.url(1), tmp_path, live=False), OPTIONS)
-    wait_for("footage", lambda: sizes(tmp_path), 20)
+    sim, ingest = _recording(rtsp_cameras, tmp_path, engine)
     frozen_at = time.monotonic()
     sim.freeze_camera(1)
     code = ended(ingest)
