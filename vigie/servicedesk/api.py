@@ -46,7 +46,7 @@ from vigie.servicedesk.models import (
 )
 from vigie.tenancy.models import Member, User
 
-EDITABLE = ("kind", "category", "title", "description", "camera")
+EDITABLE = services.EDITABLE
 
 
 def visible_comments(queryset: QuerySet[Any], who: Any) -> QuerySet[Any]:

@@ -18,6 +18,7 @@ from vigie.servicedesk.models import (
     Ticket,
     Urgency,
 )
+from vigie.servicedesk.services import EDITABLE
 from vigie.tenancy.models import Member, User
 
 
@@ -75,6 +76,28 @@ class TicketOpenForm(MemberScopedForm):
         member = self.cleaned_data.get("member")
         allowed = members_allowed(self.user, Ticket, "change")
         return member is not None and (allowed is None or member.pk in allowed)
+
+
+class TicketEditForm(MemberScopedForm):
+    """What the desk may correct in a ticket's description (its life, priority and
+    assignment have their own forms)."""
+
+    scoped_fields = ("camera",)
+
+    class Meta:
+        model = Ticket
+        fields = list(EDITABLE)
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        camera = self.fields["camera"]
+        assert isinstance(camera, forms.ModelChoiceField)
+        camera.required = False
+
+    def _post_clean(self) -> None:
+        # services.edit saves the ticket (and re-reads it through the restricted queryset).
+        return
 
 
 class CommentForm(forms.Form):

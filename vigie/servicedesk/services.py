@@ -234,10 +234,13 @@ def _answered(ticket: Ticket, at: datetime) -> None:
         ticket.first_response_at = at
 
 
+# What edit() changes, in the order the edit form shows it.
+EDITABLE = ("camera", "category", "kind", "title", "description")
+
+
 def edit(ticket: Ticket, **changes: Any) -> Ticket:
     """Change a ticket's text, kind, category or camera (not its life: see below)."""
-    allowed = {"kind", "category", "title", "description", "camera"}
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
     for name, value in changes.items():

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tickets/", views.TicketListView.as_view(), name="ticket_list"),
     path("tickets/add/", views.TicketOpenView.as_view(), name="ticket_add"),
     path("tickets/<int:pk>/", views.TicketDetailView.as_view(), name="ticket_detail"),
+    path("tickets/<int:pk>/edit/", views.TicketEditView.as_view(), name="ticket_edit"),
     path("tickets/<int:pk>/comment/", views.TicketCommentView.as_view(), name="ticket_comment"),
     path("tickets/<int:pk>/assign/", views.TicketAssignView.as_view(), name="ticket_assign"),
     path("tickets/<int:pk>/status/", views.TicketStatusView.as_view(), name="ticket_status"),

@@ -50,6 +50,7 @@ from vigie.servicedesk.forms import (
     QualifyForm,
     ReportForm,
     StatusForm,
+    TicketEditForm,
     TicketOpenForm,
     status_choices,
 )
@@ -187,6 +188,22 @@ class TicketOpenView(ObjectEditView):
         )
 
 
+class TicketEditView(ObjectEditView):
+    """The desk corrects a ticket's title, description, kind, category or camera."""
+
+    model = Ticket
+    form_class = TicketEditForm
+
+    def object_for(self, pk: int | None) -> Any:
+        if pk is None:  # tickets are opened by TicketOpenView
+            raise PermissionDenied(_("Open a ticket through its own form."))
+        return super().object_for(pk)
+
+    def write(self, form: forms.ModelForm) -> Any:
+        data = form.cleaned_data
+        return services.edit(form.instance, **{name: data.get(name) for name in services.EDITABLE})
+
+
 class TicketDetailView(ObjectDetailView):
     model = Ticket
     select_related = ("member", "camera", "reporter", "assignee", "contractor")
@@ -236,7 +253,6 @@ class TicketDetailView(ObjectDetailView):
                 ),
             ],
             "comment_form": CommentForm() if may(user, TicketComment, "add") else None,
-            "edit_url": None,
         }
         if desk:
             context["assign_form"] = AssignForm(

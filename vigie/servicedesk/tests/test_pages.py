@@ -104,6 +104,47 @@ def test_desk_works_a_ticket_from_its_page(db: Any) -> None:
     )
 
 
+def test_desk_corrects_a_ticket_from_its_page(db: Any) -> None:
+    member = make_member()
+    camera, other_camera = make_camera(member), make_camera(make_member())
+    tech = make_user(role="technician", members=[member])
+    ticket = make_ticket(member, title="Camra noire")
+    edit_url = reverse("ticket_edit", args=[ticket.pk])
+    client = _client(tech)
+    assert edit_url in client.get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
+    page = client.get(edit_url)
+    assert page.status_code == 200
+    assert camera.name in page.content.decode() and other_camera.name not in page.content.decode()
+    body = {
+        "camera": camera.pk,
+        "category": "camera",
+        "kind": "incident",
+        "title": "Caméra noire",
+        "description": "Depuis 8 h",
+    }
+    response = client.post(edit_url, body)
+    assert response.status_code == 302, response.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.title, ticket.camera_id, ticket.description) == (
+        "Caméra noire",
+        camera.pk,
+        "Depuis 8 h",
+    )
+    # Another member's camera is refused, and nothing changes.
+    assert client.post(edit_url, {**body, "camera": other_camera.pk}).status_code == 400
+    ticket.refresh_from_db()
+    assert ticket.camera_id == camera.pk
+    # The town sees the ticket but may not correct it; another town does not see it.
+    town = _client(make_user(role="town_viewer", members=[member]))
+    assert edit_url not in town.get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
+    assert town.get(edit_url).status_code == 403
+    assert town.post(edit_url, body).status_code == 403
+    stranger = _client(make_user(role="technician", members=[make_member()]))
+    assert stranger.get(edit_url).status_code == 404
+    assert stranger.post(edit_url, body).status_code == 404
+    assert _client(tech).get(reverse("ticket_list")).status_code == 200
+
+
 def test_list_filters(db: Any) -> None:
     member = make_member(slug="town-filter")
     tech = make_user(role="technician", all_members=True)
@@ -176,6 +217,7 @@ def test_pages_pass_the_accessibility_audit(db: Any) -> None:
         reverse("ticket_list"),
         reverse("ticket_add"),
         reverse("ticket_detail", args=[ticket.pk]),
+        reverse("ticket_edit", args=[ticket.pk]),
         reverse("notification_list"),
         reverse("servicedesk_report") + "?month=2026-03",
     ]
