@@ -268,7 +268,6 @@ def build_package(
     created = datetime.now(UTC)
     name = _free_name(out_dir, package_name(request.requisition.get("reference", ""), created))
     temp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=out_dir))
-    job: _Job | None = None
     try:
         (temp / name).mkdir()
         job = _Job(request, temp, name, progress, cancelled)
