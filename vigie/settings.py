@@ -83,14 +83,25 @@ TEMPLATES = [
     },
 ]
 
+# SQLite: several processes (web, recorder, workers) and the web's threads write at
+# once. WAL lets readers go on; IMMEDIATE makes a transaction take the write lock when it
+# begins, so that one that reads then writes (the journal's hash chain) waits its turn
+# (up to the timeout) instead of failing with "database is locked".
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL;",
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+}
 if CONFIG["DATABASE_URL"]:
     DATABASES = {"default": dj_database_url.parse(CONFIG["DATABASE_URL"], conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "vigie.sqlite3"),
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20},
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,4 +1,5 @@
-"""``vigie serve``: run Vigie with gunicorn on ``VIGIE_BIND`` (2 workers by default)."""
+"""``vigie serve``: run Vigie with gunicorn on ``VIGIE_BIND`` (2 workers of 8 threads by
+default)."""
 
 from __future__ import annotations
 
@@ -29,20 +30,34 @@ def public_url(bind: str) -> str:
     return f"http://{host}:{port}/"
 
 
-def gunicorn_argv(bind: str, workers: int) -> list[str]:
+# Threads per worker: an image wall polls many live playlists at once, and an evidence
+# package (gigabytes) or a playback takes minutes to send. A sync worker busy sending
+# for longer than the timeout is killed mid-download; a threaded worker's main loop
+# tells gunicorn it is alive while its threads send.
+THREADS = 8
+TIMEOUT_S = 60
+
+
+def gunicorn_argv(
+    bind: str, workers: int, *, app: str = "vigie.wsgi:application", timeout_s: int = TIMEOUT_S
+) -> list[str]:
     return [
         sys.executable,
         "-m",
         "gunicorn",
-        "vigie.wsgi:application",
+        app,
         "--bind",
         bind,
         "--workers",
         str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(THREADS),
         "--access-logfile",
         "-",
         "--timeout",
-        "60",
+        str(timeout_s),
         # gunicorn's control socket defaults to one path in $HOME, shared by every instance.
         "--no-control-socket",
     ]
