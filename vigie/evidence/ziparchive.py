@@ -11,7 +11,8 @@ file's modification time), so the hash of a delivered zip can be computed again 
 the package at any time, and its length is known before the first byte (for
 ``Content-Length``). Each member's CRC-32 is computed just before its header is sent
 (one read of the file from the page cache). Zip64 records are used where sizes or
-offsets pass 4 GiB, so any unzip tool (and ``zipfile``) reads the result.
+offsets pass 4 GiB, so any unzip tool (and ``zipfile``) reads the result. Written to a
+file (``write``), the members' bytes are copied by the kernel (``copy_file_range``).
 """
 
 from __future__ import annotations
@@ -140,6 +141,21 @@ class PackageZip(_Zip):
 
     def chunks(self) -> Iterator[bytes]:
         """The zip's bytes, in order. Raises OSError if a file changed since."""
+        for part in self._parts():
+            if isinstance(part, bytes):
+                yield part
+                continue
+            f, size = part
+            left = size
+            while left:
+                data = f.read(min(CHUNK, left))
+                if not data:
+                    raise OSError(f"{f.name} is shorter than when the zip began")
+                left -= len(data)
+                yield data
+
+    def _parts(self) -> Iterator[bytes | tuple[io.FileIO, int]]:
+        """Headers as bytes; each member's data as its open file (at 0) and size."""
         done: list[Member] = []
         for member in self._members:
             with member.path.open("rb", buffering=0) as f:
@@ -149,13 +165,7 @@ class PackageZip(_Zip):
                 )
                 yield _local_header(done_member)
                 f.seek(0)
-                left = member.size
-                while left:
-                    data = f.read(min(CHUNK, left))
-                    if not data:
-                        raise OSError(f"{member.path} is shorter than when the zip began")
-                    left -= len(data)
-                    yield data
+                yield f, member.size
             done.append(done_member)
         central = b"".join(_central_entry(m) for m in done)
         yield central + _trailer(len(done), self._directory_at, len(central))
@@ -164,10 +174,13 @@ class PackageZip(_Zip):
         """The zip as a file (written beside, then renamed: never half a zip)."""
         partial = path.with_name(f".{path.name}.partial")
         try:
-            with partial.open("wb") as out:
-                for data in self.chunks():
-                    out.write(data)
-                out.flush()
+            # Unbuffered: the kernel copies the data between the headers we write.
+            with partial.open("wb", buffering=0) as out:
+                for part in self._parts():
+                    if isinstance(part, bytes):
+                        _write_all(out, part)
+                    else:
+                        _copy(part[0], out.fileno(), part[1])
                 os.fsync(out.fileno())
             partial.rename(path)
         finally:
@@ -188,6 +201,30 @@ class ZipFileOnDisk(_Zip):
         with self.path.open("rb", buffering=0) as f:
             while data := f.read(CHUNK):
                 yield data
+
+
+def _write_all(out: io.FileIO, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = out.write(view)
+        if not written:
+            raise OSError(f"{out.name}: nothing written")
+        view = view[written:]
+
+
+def _copy(source: io.FileIO, target: int, size: int) -> None:
+    """``size`` bytes of ``source`` (from where it is) appended to ``target``, copied by
+    the kernel where it can."""
+    left = size
+    while left:
+        try:
+            done = os.copy_file_range(source.fileno(), target, min(left, 1 << 30))
+        except OSError:  # another file system, an old kernel: through user space
+            data = source.read(min(CHUNK, left))
+            done = os.write(target, data) if data else 0
+        if done == 0:
+            raise OSError(f"{source.name} is shorter than when the zip began")
+        left -= done
 
 
 def _crc(f: io.FileIO, member: Member) -> int:
