@@ -33,7 +33,7 @@ import av
 
 from vigie.recording import supervision
 from vigie.recording.index import Media
-from vigie.recording.ingest import STDERR_LINES, IngestSpec
+from vigie.recording.ingest import STDERR_LINES, IngestSpec, remember
 from vigie.recording.livewindow import LiveWindow
 from vigie.recording.streamparams import StreamParams
 
@@ -116,8 +116,10 @@ class SegmentWriter:
         # video is not its first stream.
         self.restream = template.index != 0
         self.params = StreamParams(template)
-        # The media facts of each recent file, for its index row (newest last).
+        # The media facts and picture counts of recent files, for their index rows.
         self.file_media: dict[str, Media] = {}
+        self.frames = 0
+        self.file_frames: dict[str, int] = {}
 
     def write(self, packet: Any) -> None:
         """The hot path (every packet of every camera): as little Python as possible;
@@ -140,6 +142,7 @@ class SegmentWriter:
         if self.restream:
             packet.stream = self.stream
         self.out.mux_one(packet)
+        self.frames += 1
 
     def _fix_time(self, packet: Any) -> None:
         """Timestamps pass through as FFmpeg's RTSP demuxer makes them (from 0 at the
@@ -164,9 +167,8 @@ class SegmentWriter:
         folder = self.spec.segment_root / f"{start:%Y-%m-%d}"
         folder.mkdir(parents=True, exist_ok=True)
         self.path, self.name = folder / name, name
-        self.file_media[name] = self.params.media
-        while len(self.file_media) > 8:
-            del self.file_media[next(iter(self.file_media))]
+        remember(self.file_media, name, self.params.media)
+        self.frames = 0
         self.out = av.open(str(self.path), "w", format="mpegts", container_options=OUTPUT_OPTIONS)
         self.stream = self.out.add_stream_from_template(self.template)
         period, offset = self.spec.segment_time_s, self.spec.offset_s
@@ -177,6 +179,7 @@ class SegmentWriter:
             return
         out, self.out = self.out, None
         out.close()
+        remember(self.file_frames, self.name, self.frames)
         if self.live is not None and self.path is not None and self.last_dts is not None:
             end = (self.last_dts + self.step) * self.tb
             self.live.close_file(self.name, _size(self.path), end)
@@ -283,6 +286,10 @@ class AvIngest:
     def media_of(self, file_name: str) -> Media | None:
         """The media facts of one of the files this ingest wrote lately."""
         return self.writer.file_media.get(file_name) if self.writer is not None else None
+
+    def frames_of(self, file_name: str) -> int | None:
+        """The pictures in one of the files this ingest closed lately."""
+        return self.writer.file_frames.get(file_name) if self.writer is not None else None
 
     def poll(self) -> int | None:
         return self.returncode

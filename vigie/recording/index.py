@@ -99,10 +99,13 @@ def open_segment(
 
 
 @as_recorder
-def close_segment(seg: Segment, *, want_media: bool = False) -> Media | None:
+def close_segment(
+    seg: Segment, *, want_media: bool = False, frames: int | None = None
+) -> Media | None:
     """Close a segment from its file: size, SHA-256, and its time span from the PTS of
     its first and last packets, placed by the file's last write (the name only has
-    whole seconds). Deletes the row (and an empty file) when the file holds nothing.
+    whole seconds), and ``frames``, the pictures the ingest wrote in it, when it knows.
+    Deletes the row (and an empty file) when the file holds nothing.
     ffprobe runs only when media facts are wanted (once per connection): ~0.1 s of CPU
     a run would cost a third of a bare FFmpeg's CPU if it ran for every segment."""
     file = paths.segment_file(seg)
@@ -125,6 +128,7 @@ def close_segment(seg: Segment, *, want_media: bool = False) -> Media | None:
         seg.codec, seg.width, seg.height = media.codec, media.width, media.height
     seg.start, seg.end = _span(seg.start, ts_duration(file), stat.st_mtime)
     seg.bytes = stat.st_size
+    seg.frames = frames
     seg.sha256 = sha256_of(file)
     seg.closed = True
     seg.save()

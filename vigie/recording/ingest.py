@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from vigie.recording import paths
 
@@ -101,6 +102,14 @@ def build_command(spec: IngestSpec, input_args: InputArgs) -> list[str]:
     return cmd
 
 
+def remember(recent: dict[str, Any], name: str, value: Any) -> None:
+    """A fact of a file the recorder will ask about when it closes the file's row (it
+    asks within a few seconds: the last 8 are kept)."""
+    recent[name] = value
+    while len(recent) > 8:
+        del recent[next(iter(recent))]
+
+
 class FfmpegEngine:
     """Starts one FFmpeg process per camera (``vigie recorder --ingest ffmpeg``)."""
 
@@ -156,6 +165,9 @@ class FfmpegProcess:
 
     def media_of(self, file_name: str) -> None:
         return None  # ffprobe on the first file tells (index.close_segment)
+
+    def frames_of(self, file_name: str) -> None:
+        return None  # FFmpeg does not say
 
     def poll(self) -> int | None:
         return self.proc.poll()

@@ -47,6 +47,9 @@ class Segment(CameraOwned):
     codec = models.CharField(_("codec"), max_length=16, blank=True)
     width = models.PositiveIntegerField(_("width"), null=True, blank=True)
     height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    # Pictures in the file as the recorder wrote them (the frame rate actually
+    # recorded, for the image norms); unknown for FFmpeg's engine and recovered files.
+    frames = models.PositiveIntegerField(_("pictures"), null=True, blank=True)
 
     class Meta:
         ordering = ["camera_id", "start"]

@@ -249,7 +249,8 @@ class CameraRunner:
         seg, self.current, self.current_abs = self.current, None, None
         if seg is None:
             return
-        media = index.close_segment(seg, want_media=self.media is None)
+        frames = self.proc.frames_of(Path(seg.path).name) if self.proc is not None else None
+        media = index.close_segment(seg, want_media=self.media is None, frames=frames)
         if media is not None and self.media is None:
             self.media = media  # probed once per connection, copied onto the next rows
 

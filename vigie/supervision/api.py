@@ -57,6 +57,7 @@ HEALTH_FIELDS = [
     "recorded_codec",
     "recorded_width",
     "recorded_height",
+    "recorded_fps",
     "bitrate_kbps",
     "last_keyframe_at",
     "gaps_last_hour",

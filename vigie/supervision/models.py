@@ -61,6 +61,7 @@ class CameraHealth(_CameraOwned):
     recorded_codec = models.CharField(_("recorded codec"), max_length=16, blank=True)
     recorded_width = models.PositiveIntegerField(_("recorded width"), null=True, blank=True)
     recorded_height = models.PositiveIntegerField(_("recorded height"), null=True, blank=True)
+    recorded_fps = models.FloatField(_("recorded frames per second"), null=True, blank=True)
     bitrate_kbps = models.PositiveIntegerField(_("bit rate (kbit/s)"), null=True, blank=True)
     last_keyframe_at = models.DateTimeField(_("last keyframe"), null=True, blank=True)
     gaps_last_hour = models.PositiveIntegerField(_("gaps in the last hour"), default=0)

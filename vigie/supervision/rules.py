@@ -38,6 +38,7 @@ class RecorderFacts:
     width: int | None = None  # of the last segment written
     height: int | None = None
     gaps_last_hour: int = 0
+    fps: float | None = None  # pictures per second in the last segment, as recorded
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def check_norms(close_up: bool, width: int | None, height: int | None, fps: floa
     if problems:
         return Norms(False, "; ".join(problems))
     if fps is None:
-        return Norms(True, _("frame rate not announced by the camera"))
+        return Norms(True, _("frame rate not known (not announced, not measured yet)"))
     return Norms(True)
 
 
@@ -102,7 +103,8 @@ def decide(
         reasons.append(_("%(n)d recording gaps in the last hour") % {"n": recorder.gaps_last_hour})
     width = recorder.width if recorder.width else probe.width
     height = recorder.height if recorder.height else probe.height
-    norms = check_norms(close_up, width, height, probe.fps)
+    # What is recorded is what the norms are about; the camera's word when not known.
+    norms = check_norms(close_up, width, height, recorder.fps or probe.fps)
     if norms.ok is False:
         reasons.append(_("below the image norms: %(d)s") % {"d": norms.detail})
     state = HealthState.DEGRADED if reasons else HealthState.OK

@@ -87,13 +87,18 @@ def recorder_views(camera_ids: Sequence[int], now: datetime) -> dict[int, Record
         Segment.objects.unrestricted()
         .filter(camera_id__in=camera_ids, start__gte=now - RECENT_SEGMENTS)
         .order_by("camera_id", "start")
-        .values("camera_id", "start", "end", "bytes", "closed", "codec", "width", "height")
+        .values(
+            "camera_id", "start", "end", "bytes", "closed", "codec", "width", "height", "frames"
+        )
     )
+    fps: dict[int, float] = {}
     for seg in segments.iterator(chunk_size=2000):
         last[seg["camera_id"]] = seg
         if seg["closed"] and seg["end"] and seg["end"] > seg["start"]:
             seconds = (seg["end"] - seg["start"]).total_seconds()
             rate[seg["camera_id"]] = int(seg["bytes"] * 8 / seconds / 1000)
+            if seg["frames"]:
+                fps[seg["camera_id"]] = round(seg["frames"] / seconds, 2)
     views = {}
     for cid in camera_ids:
         state, seg = states.get(cid, {}), last.get(cid, {})
@@ -103,6 +108,7 @@ def recorder_views(camera_ids: Sequence[int], now: datetime) -> dict[int, Record
             seg.get("width"),
             seg.get("height"),
             gaps.get(cid, 0),
+            fps.get(cid),
         )
         views[cid] = RecorderView(facts, seg.get("codec") or "", rate.get(cid), seg.get("start"))
     return views
@@ -141,6 +147,7 @@ def _apply(
     health.recorded_width, health.recorded_height = view.facts.width, view.facts.height
     health.bitrate_kbps, health.last_keyframe_at = view.bitrate_kbps, view.last_keyframe_at
     health.gaps_last_hour = view.facts.gaps_last_hour
+    health.recorded_fps = view.facts.fps
     if decision.trouble:
         health.trouble_since = health.trouble_since or now
     else:

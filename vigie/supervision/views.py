@@ -112,6 +112,7 @@ class CameraHealthDetailView(ObjectDetailView):
                 f"{h.recorded_width}×{h.recorded_height}" if h.recorded_width else EMPTY
             ),
         ),
+        Column("recorded_fps"),
         Column("bitrate_kbps"),
         Column("last_keyframe_at", render=lambda h: local(h.last_keyframe_at)),
         Column("gaps_last_hour"),

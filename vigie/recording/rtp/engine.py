@@ -393,6 +393,9 @@ class RtpIngest:
     def media_of(self, file_name: str) -> Media | None:
         return self.writer.file_media.get(file_name) if self.writer is not None else None
 
+    def frames_of(self, file_name: str) -> int | None:
+        return self.writer.file_frames.get(file_name) if self.writer is not None else None
+
     def poll(self) -> int | None:
         return self.returncode
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from vigie.recording import supervision
 from vigie.recording.index import Media
-from vigie.recording.ingest import IngestSpec
+from vigie.recording.ingest import IngestSpec, remember
 from vigie.recording.livewindow import LiveWindow
 from vigie.recording.rtp.depay import AccessUnit
 from vigie.recording.rtp.tsmux import TsMuxer
@@ -64,6 +64,8 @@ class TsSegmentWriter:
         self.last_pts: int | None = None
         self.step = 0
         self.file_media: dict[str, Media] = {}
+        self.frames = 0  # pictures in the open file
+        self.file_frames: dict[str, int] = {}  # of the files closed lately
         self.offset: float | None = None  # wall clock − PTS, in seconds
 
     def write(self, unit: AccessUnit) -> None:
@@ -87,6 +89,7 @@ class TsSegmentWriter:
         if self.fd < 0 or self.mux is None:
             return  # a segment starts on a keyframe: wait for the first one
         self.size += self.mux.frame(pts, unit.key, unit.data, self.pending)
+        self.frames += 1
 
     def _anchor(self, wall: float, pts: int) -> None:
         """Where this connection's timestamps sit on the wall clock. A keyframe is
@@ -116,11 +119,9 @@ class TsSegmentWriter:
         folder = self.spec.segment_root / f"{start:%Y-%m-%d}"
         folder.mkdir(parents=True, exist_ok=True)
         self.path, self.name = folder / name, name
-        self.file_media[name] = self.media
-        while len(self.file_media) > 8:
-            del self.file_media[next(iter(self.file_media))]
+        remember(self.file_media, name, self.media)
         self.fd = os.open(self.path, FILE_FLAGS, 0o644)
-        self.mux, self.size = TsMuxer(self.codec), 0
+        self.mux, self.size, self.frames = TsMuxer(self.codec), 0, 0
         period, offset = self.spec.segment_time_s, self.spec.offset_s
         self.boundary = supervision.next_boundary(wall, period, offset)
 
@@ -146,6 +147,7 @@ class TsSegmentWriter:
         finally:
             self.fd, self.mux = -1, None
             os.close(fd)
+        remember(self.file_frames, self.name, self.frames)
         if self.live is not None and self.last_pts is not None:
             self.live.close_file(self.name, self.size, (self.last_pts + self.step) / PTS_HZ)
 

@@ -1,6 +1,6 @@
-"""How a camera's stream ending reads, the same for both ingest engines (PyAV's thread
-and the RTP loop): a source that stops is a normal end, one that freezes ends on the
-read timeout, and what was written decodes cleanly."""
+"""What both ingest engines (PyAV's thread and the RTP loop) must do alike: a source
+that stops is a normal end, one that freezes ends on the read timeout, what was
+written decodes cleanly, and each file's pictures are counted for its index row."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from vigie.recording.rtp.engine import RtpIngest
 from vigie.recording.supervision import classify_end
 from vigie.recording.tests.conftest import StartCameras
 from vigie.recording.tests.ingest_support import OPTIONS, decode_errors, ended, sizes, spec
-from vigie.recording.tests.test_recorder import wait_for
+from vigie.recording.tests.test_recorder import video_packets, wait_for
 
 # Each engine and how long a frozen source may take to end: the RTP loop's own read
 # timeout (2.4 s), FFmpeg's socket timeout for PyAV.
@@ -58,3 +58,15 @@ def test_a_frozen_source_ends_on_the_read_timeout(
     verdict = classify_end(code, ingest.error_lines(), got_data=True)
     assert verdict.cause == GapCause.STALLED, verdict
     assert "stopped sending images" in verdict.detail
+
+
+@pytest.mark.parametrize(("engine", "_limit"), ENGINES)
+def test_each_file_s_pictures_are_counted(
+    rtsp_cameras: StartCameras, tmp_path: Path, engine: Engine, _limit: float
+) -> None:
+    _, ingest = _recording(rtsp_cameras, tmp_path, engine)
+    wait_for("two files", lambda: len(sizes(tmp_path)) >= 2, 20)
+    ingest.stop()
+    files = sorted(tmp_path.rglob("*.ts"))
+    assert files and all(ingest.frames_of(f.name) == video_packets(f) for f in files)
+    assert ingest.frames_of("not-ours.ts") is None

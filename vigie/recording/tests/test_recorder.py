@@ -137,6 +137,13 @@ def ffprobe_ok(path: Path) -> bool:
     return out.returncode == 0 and "h264" in out.stdout
 
 
+def video_packets(path: Path) -> int:
+    cmd = ["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets"]
+    cmd += ["-show_entries", "stream=nb_read_packets", "-of", "csv=p=0"]
+    out = subprocess.run([*cmd, str(path)], capture_output=True, text=True, timeout=20)
+    return int(out.stdout.split()[0])  # the stream's line (its program's repeats it)
+
+
 def test_records_authorised_cameras_only(
     rtsp_cameras: Any, pool: StoragePool, recorders: Callable[..., Running]
 ) -> None:
@@ -170,6 +177,8 @@ def test_records_authorised_cameras_only(
             assert seg.sha256 == hashlib.sha256(file.read_bytes()).hexdigest()
             assert seg.bytes == file.stat().st_size and seg.end and seg.end > seg.start
             assert (seg.codec, seg.width, seg.height) == ("h264", 1280, 720)
+            # The pictures the ingest wrote, as many as the file holds.
+            assert seg.frames == video_packets(file)
         assert ffprobe_ok(paths.segment_file(rows[1]))
         # Consecutive segments of one connection follow each other.
         for a, b in itertools.pairwise(rows):

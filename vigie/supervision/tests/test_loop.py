@@ -132,3 +132,20 @@ def actors_system():
     from vigie.core import actors
 
     return actors.system("tests")
+
+
+def test_the_recorded_frame_rate_is_kept_and_judged(tmp_path, english) -> None:
+    from vigie.recording.models import Segment
+    from vigie.recording.tests.retention_support import make_pool, make_segment
+
+    member = make_member()
+    with Responder({}) as responder:
+        camera = enabled_camera(member, responder.url("/cam1"), close_up=True)
+        start = timezone.now() - timedelta(minutes=2)
+        row = make_segment(camera, make_pool(tmp_path), start, seconds=20, write=False)
+        Segment.objects.unrestricted().filter(pk=row.pk).update(frames=100)  # 5 per second
+        with as_system():
+            supervise_round(timeouts=FAST)
+    health = CameraHealth.objects.unrestricted().get(camera=camera)
+    assert health.recorded_fps == 5.0
+    assert health.norms_ok is False and "5 frames/s below 12" in health.norms_detail

@@ -86,6 +86,22 @@ def test_norms_table(close_up, size, fps, ok) -> None:
     assert check_norms(close_up, size[0], size[1], fps).ok is ok
 
 
+def test_the_recorded_frame_rate_is_what_the_norms_judge() -> None:
+    # The camera says 25 frames/s; the recorder stores 5: below the close-up norm of 12.
+    slow_recording = RecorderFacts("recording", fps=5.0)
+    with override("en"):
+        decision = decide(OK_PROBE, slow_recording, close_up=True)
+    assert decision.state == DEGRADED and decision.norms.ok is False
+    assert "5 frames/s below 12" in decision.norms.detail
+    # The camera says nothing; the recorder's 25 frames/s meet it.
+    measured = decide(NO_FPS, RecorderFacts("recording", fps=25.0), close_up=True)
+    assert measured.norms.ok is True
+    # Neither knows: said, not held against the camera.
+    with override("en"):
+        unknown = decide(NO_FPS, RECORDING, close_up=True).norms
+    assert unknown.ok is True and "not known" in unknown.detail
+
+
 def test_ticket_due() -> None:
     t0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     quarter = timedelta(minutes=15)
