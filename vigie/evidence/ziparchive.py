@@ -23,6 +23,7 @@ import os
 import struct
 import time
 import zlib
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,12 +103,14 @@ def _trailer(count: int, start: int, length: int) -> bytes:
     )  # fmt: skip
 
 
-class _Zip:
+class _Zip(ABC):
+    """A zip as it is sent: its name, its length, its bytes in order."""
+
     filename: str
     length: int
 
-    def chunks(self) -> Iterator[bytes]:
-        raise NotImplementedError
+    @abstractmethod
+    def chunks(self) -> Iterator[bytes]: ...
 
     def sha256(self) -> str:
         digest = hashlib.sha256()

@@ -33,7 +33,7 @@ import av
 
 from vigie.recording import supervision
 from vigie.recording.index import Media
-from vigie.recording.ingest import STDERR_LINES, IngestSpec, remember
+from vigie.recording.ingest import STDERR_LINES, IngestSpec, RecentFiles, remember
 from vigie.recording.livewindow import LiveWindow
 from vigie.recording.streamparams import StreamParams
 
@@ -192,7 +192,7 @@ def _size(path: Path) -> int:
         return 0  # PyAV creates the file with its first packet
 
 
-class AvIngest:
+class AvIngest(RecentFiles):
     """One camera's ingest thread, with the interface of ``ingest.FfmpegProcess``."""
 
     def __init__(self, spec: IngestSpec, options: AvOptions) -> None:
@@ -282,14 +282,6 @@ class AvIngest:
     def media(self) -> Media | None:
         """What ffprobe would say of the stream now, known here for free."""
         return self.writer.params.media if self.writer is not None else None
-
-    def media_of(self, file_name: str) -> Media | None:
-        """The media facts of one of the files this ingest wrote lately."""
-        return self.writer.file_media.get(file_name) if self.writer is not None else None
-
-    def frames_of(self, file_name: str) -> int | None:
-        """The pictures in one of the files this ingest closed lately."""
-        return self.writer.file_frames.get(file_name) if self.writer is not None else None
 
     def poll(self) -> int | None:
         return self.returncode

@@ -26,9 +26,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vigie.recording import paths
+
+if TYPE_CHECKING:
+    from vigie.recording.index import Media
 
 log = logging.getLogger("vigie.recorder")
 
@@ -108,6 +111,19 @@ def remember(recent: dict[str, Any], name: str, value: Any) -> None:
     recent[name] = value
     while len(recent) > 8:
         del recent[next(iter(recent))]
+
+
+class RecentFiles:
+    """What an in-process ingest (PyAV's thread, the RTP loop) says of the files its
+    writer closed lately: their media facts and picture counts, for their index rows."""
+
+    writer: Any
+
+    def media_of(self, file_name: str) -> Media | None:
+        return self.writer.file_media.get(file_name) if self.writer is not None else None
+
+    def frames_of(self, file_name: str) -> int | None:
+        return self.writer.file_frames.get(file_name) if self.writer is not None else None
 
 
 class FfmpegEngine:

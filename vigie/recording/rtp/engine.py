@@ -31,7 +31,7 @@ from typing import Any
 
 from vigie.recording.avingest import KILLED, AvIngest, AvOptions, hide_credentials
 from vigie.recording.index import Media
-from vigie.recording.ingest import STDERR_LINES, IngestSpec
+from vigie.recording.ingest import STDERR_LINES, IngestSpec, RecentFiles
 from vigie.recording.livewindow import LiveWindow
 from vigie.recording.rtp.depay import Depacketizer
 from vigie.recording.rtp.rtsp import CameraUrl, RtspClient, RtspError, parse_message, parse_url
@@ -116,7 +116,7 @@ class _Loop:
 LOOP = _Loop()
 
 
-class RtpIngest:
+class RtpIngest(RecentFiles):
     """One camera on the I/O loop, with the interface of ``AvIngest``."""
 
     def __init__(self, spec: IngestSpec, options: AvOptions) -> None:
@@ -389,12 +389,6 @@ class RtpIngest:
     @property
     def media(self) -> Media | None:
         return self.writer.media if self.writer is not None else None
-
-    def media_of(self, file_name: str) -> Media | None:
-        return self.writer.file_media.get(file_name) if self.writer is not None else None
-
-    def frames_of(self, file_name: str) -> int | None:
-        return self.writer.file_frames.get(file_name) if self.writer is not None else None
 
     def poll(self) -> int | None:
         return self.returncode
